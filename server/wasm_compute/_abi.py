@@ -1,0 +1,226 @@
+"""The host side of zig/ABI.md: constants, the value encoding, the records.
+
+Nothing here touches wasmtime: the same code serves every engine.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from ._store import TableRef
+
+# ABI §5: status codes of `compute`. The last two are the host's own, for an
+# eval that never returned (a deadline, a trap).
+SUCCESS = 0
+ERROR_NULL_STATE = -1
+ERROR_INVALID_SIZE = -2
+ERROR_COMPILE_FAILED = -3
+ERROR_RUNTIME_FAILED = -4
+ERROR_BUFFER_OVERFLOW = -5
+ERROR_MEMORY_LIMIT = -6
+ERROR_INSTRUCTION_LIMIT = -7
+ERROR_STORE_FAILED = -8
+ERROR_TIMEOUT = -9
+ERROR_TRAP = -10
+
+# ABI §4.1 tags.
+T_NIL, T_FALSE, T_TRUE, T_INT, T_FLOAT, T_STRING, T_REF, T_NEW, T_TABLE, T_OTHER = range(10)
+
+ROOT_ID = 1
+
+_I64 = struct.Struct("<q")
+_F64 = struct.Struct("<d")
+_U32 = struct.Struct("<I")
+_LIMITS = struct.Struct("<QQII")
+_STATS = struct.Struct("<IIII")
+_TAIL = struct.Struct("<QII")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """ABI §3. Every limit is enforced inside the module, the same on every host."""
+
+    memory_bytes_max: int = 64 * 1024 * 1024
+    instructions_max: int = 1_000_000_000
+    output_bytes_max: int = 1024 * 1024
+    code_bytes_max: int = 1024 * 1024
+
+    def __post_init__(self) -> None:
+        for name, top in (("memory_bytes_max", 2**32 - 1), ("instructions_max", 2**64 - 1),
+                          ("output_bytes_max", 2**32 - 1), ("code_bytes_max", 2**31 - 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
+                raise ValueError(f"{name} must be an integer from 1 to {top}, not {value!r}")
+
+    def encode(self) -> bytes:
+        return _LIMITS.pack(self.memory_bytes_max, self.instructions_max,
+                            self.output_bytes_max, self.code_bytes_max)
+
+
+class LuaObject(str):
+    """A Lua value with no Python counterpart (function, thread, a cycle): its text."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{str.__str__(self)}>"
+
+
+class MalformedError(ValueError):
+    """Bytes from the module that do not follow the encoding."""
+
+
+def encode_key(key: int | bytes) -> bytes:
+    if isinstance(key, bytes):
+        return bytes((T_STRING,)) + _U32.pack(len(key)) + key
+    return bytes((T_INT,)) + _I64.pack(key)
+
+
+def encode_value(value) -> bytes:
+    """A store value (ABI §6): None, bool, int, float, bytes or TableRef."""
+    if value is None:
+        return b"\x00"
+    if value is True:
+        return b"\x02"
+    if value is False:
+        return b"\x01"
+    if isinstance(value, TableRef):
+        return bytes((T_REF,)) + _U32.pack(value.id)
+    if isinstance(value, int):
+        return bytes((T_INT,)) + _I64.pack(value)
+    if isinstance(value, float):
+        return bytes((T_FLOAT,)) + _F64.pack(value)
+    if isinstance(value, bytes):
+        return bytes((T_STRING,)) + _U32.pack(len(value)) + value
+    raise TypeError(f"not a store value: {value!r}")
+
+
+def encode_entries(entries) -> bytes:
+    """The answer of `js_ext_table_keys`: u32 count, then (key, value) pairs."""
+    parts = [_U32.pack(len(entries))]
+    for key, value in entries:
+        parts.append(encode_key(key))
+        parts.append(encode_value(value))
+    return b"".join(parts)
+
+
+class Reader:
+    __slots__ = ("data", "at")
+
+    def __init__(self, data: bytes | bytearray | memoryview, at: int = 0):
+        self.data = data
+        self.at = at
+
+    def take(self, n: int) -> bytes:
+        end = self.at + n
+        if end > len(self.data):
+            raise MalformedError("record ends early")
+        chunk = bytes(self.data[self.at:end])
+        self.at = end
+        return chunk
+
+    def u32(self) -> int:
+        return _U32.unpack(self.take(4))[0]
+
+    def value(self, allow_new: bool = False):
+        """One value. Tables (tag 8) come back as lists of (key, value) pairs."""
+        tag = self.take(1)[0]
+        if tag == T_NIL:
+            return None
+        if tag == T_FALSE:
+            return False
+        if tag == T_TRUE:
+            return True
+        if tag == T_INT:
+            return _I64.unpack(self.take(8))[0]
+        if tag == T_FLOAT:
+            return _F64.unpack(self.take(8))[0]
+        if tag == T_STRING:
+            return self.take(self.u32())
+        if tag == T_REF:
+            return TableRef(self.u32())
+        if tag == T_NEW and allow_new:
+            return NEW_TABLE
+        if tag == T_TABLE:
+            return LuaTable([(self.value(), self.value()) for _ in range(self.u32())])
+        if tag == T_OTHER:
+            return LuaObject(self.take(self.u32()).decode("utf-8", "replace"))
+        raise MalformedError(f"unexpected tag {tag}")
+
+    def key(self) -> int | bytes:
+        key = self.value()
+        if isinstance(key, bool) or not isinstance(key, (int, bytes)):
+            raise MalformedError(f"invalid key {key!r}")
+        return key
+
+
+NEW_TABLE = object()
+
+
+class LuaTable(list):
+    """A table of a result, as the module sent it: (key, value) pairs in order."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class RawResult:
+    status: int
+    output: bytes
+    values: list
+    message: bytes
+    traceback: bytes
+    instructions: int
+    heap_used: int
+    heap_peak: int
+
+
+def parse_record(status: int, data: bytes) -> RawResult:
+    r = Reader(data)
+    output = r.take(r.u32())
+    values = [r.value() for _ in range(r.u32())]
+    message = r.take(r.u32())
+    traceback = r.take(r.u32())
+    instructions, heap_used, heap_peak = _TAIL.unpack(r.take(_TAIL.size))
+    if r.at != len(data):
+        raise MalformedError("trailing bytes after the record")
+    return RawResult(status, output, values, message, traceback, instructions, heap_used, heap_peak)
+
+
+def parse_memory_stats(data: bytes) -> dict:
+    used, total, peak, gc_count = _STATS.unpack(data)
+    return {"heap_used": used, "heap_total": total, "heap_peak": peak, "gc_count": gc_count}
+
+
+STATS_SIZE = _STATS.size
+
+
+def text(b: bytes) -> str | bytes:
+    """Lua strings: str when they are valid UTF-8, the bytes otherwise."""
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        return b
+
+
+def to_python(value):
+    """A decoded result value as plain Python data (ABI §4.1 → the public API)."""
+    if isinstance(value, bytes):
+        return text(value)
+    if isinstance(value, LuaTable):
+        items = [(to_python(k), to_python(v)) for k, v in value]
+        keys = [k for k, _ in items]
+        n = len(items)
+        if n and all(type(k) is int for k in keys) and sorted(keys) == list(range(1, n + 1)):
+            return [v for _, v in sorted(items, key=lambda kv: kv[0])]
+        return {(k if _hashable(k) else repr(k)): v for k, v in items}
+    return value
+
+
+def _hashable(k) -> bool:
+    try:
+        hash(k)
+    except TypeError:
+        return False
+    return True

@@ -1,0 +1,201 @@
+"""lua.wasm on wasmtime: one instance, its imports, and the wall-clock backstop.
+
+The imports implement ABI §6 and §7 over a `HomeBridge`; every other rule of
+the ABI lives in `_abi.py` and `_sandbox.py`, shared with the other engines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import metadata
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import wasmtime
+
+from . import _abi
+from ._bridge import HomeBridge
+
+_TICK_S = 0.01
+_engine_lock = threading.Lock()
+_engine: wasmtime.Engine | None = None
+_modules: dict[str, wasmtime.Module] = {}
+_ticker: threading.Thread | None = None
+
+
+def _get_engine() -> wasmtime.Engine:
+    global _engine, _ticker
+    with _engine_lock:
+        if _engine is None:
+            config = wasmtime.Config()
+            config.wasm_exceptions = True
+            # The module's own limits stop scripts; the epoch deadline only
+            # stops one that is stuck inside a single C call (ABI §3).
+            config.epoch_interruption = True
+            _engine = wasmtime.Engine(config)
+        if _ticker is None:
+            _ticker = threading.Thread(target=_tick, args=(_engine,), name="wasm-compute-epoch", daemon=True)
+            _ticker.start()
+        return _engine
+
+
+def _tick(engine: wasmtime.Engine) -> None:
+    stop = threading.Event()
+    while not stop.wait(_TICK_S):
+        engine.increment_epoch()
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("WASM_COMPUTE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wasm-compute")
+    return Path(base)
+
+
+def load_module(path: str) -> wasmtime.Module:
+    """The compiled module, from memory, the disk cache, or a compilation."""
+    module = _modules.get(path)
+    if module is not None:
+        return module
+    engine = _get_engine()
+    wasm = Path(path).read_bytes()
+    digest = hashlib.sha256(wasm + metadata.version("wasmtime").encode() + b"exceptions,epochs").hexdigest()[:32]
+    cached = _cache_dir() / f"lua-{digest}.cwasm"
+    module = None
+    if cached.exists():
+        try:
+            module = wasmtime.Module.deserialize_file(engine, str(cached))
+        except wasmtime.WasmtimeError:
+            module = None
+    if module is None:
+        module = wasmtime.Module(engine, wasm)
+        _write_cache(cached, module.serialize())
+    _modules[path] = module
+    return module
+
+
+def _write_cache(path: Path, data: bytes) -> None:
+    # A cache that cannot be written only costs the next start a compilation.
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+class WasmtimeEngine:
+    """One live instance of lua.wasm (ABI §1)."""
+
+    def __init__(self, wasm_path: str, limits: _abi.Limits, bridge: HomeBridge,
+                 clock, random_seed, timeout_ms: int):
+        self._bridge = bridge
+        self._clock = clock
+        self._random_seed = random_seed
+        self._timeout_ticks = max(1, -(-timeout_ms // int(_TICK_S * 1000))) + 1
+        engine = _get_engine()
+        module = load_module(wasm_path)
+        self._store = wasmtime.Store(engine)
+        self._store.set_epoch_deadline(2**62)
+        linker = wasmtime.Linker(engine)
+        i32, i64, f64 = wasmtime.ValType.i32(), wasmtime.ValType.i64(), wasmtime.ValType.f64()
+        for name, params, results, fn in (
+            ("js_ext_table_get", [i32] * 5, [i32], self._get),
+            ("js_ext_table_set", [i32] * 5, [i32], self._set),
+            ("js_ext_table_delete", [i32] * 3, [i32], self._delete),
+            ("js_ext_table_size", [i32], [i32], self._size),
+            ("js_ext_table_keys", [i32] * 3, [i32], self._keys),
+            ("js_clock", [i32], [f64], self._clock_import),
+            ("js_random_seed", [], [i64], self._seed_import),
+        ):
+            linker.define_func("env", name, wasmtime.FuncType(params, results), fn)
+        instance = linker.instantiate(self._store, module)
+        exports = instance.exports(self._store)
+        self._memory = exports["memory"]
+        self._compute = exports["compute"]
+        self._stats = exports["get_memory_stats"]
+        self._gc = exports["run_gc"]
+        exports["_initialize"](self._store)
+        self._buffer = exports["get_buffer_ptr"](self._store)
+        self._write(self._buffer, limits.encode())
+        status = exports["init"](self._store)
+        if status != _abi.SUCCESS:
+            raise RuntimeError(f"lua.wasm init failed with status {status}")
+        # init may have moved the buffer to fit code_bytes_max (ABI §2).
+        self._buffer = exports["get_buffer_ptr"](self._store)
+        self.buffer_size = exports["get_buffer_size"](self._store)
+
+    # ---------------------------------------------------------------- memory
+
+    def _read(self, ptr: int, n: int) -> bytes:
+        return bytes(self._memory.read(self._store, ptr, ptr + n))
+
+    def _write(self, ptr: int, data: bytes) -> None:
+        self._memory.write(self._store, data, ptr)
+
+    def _answer(self, data: bytes, ptr: int, max_len: int) -> int:
+        """ABI §6: write when it fits, else say how much room it needs."""
+        if len(data) <= max_len:
+            self._write(ptr, data)
+        return len(data)
+
+    # ---------------------------------------------------------------- ABI §6
+
+    def _get(self, tid, key_ptr, key_len, val_ptr, val_max):
+        value = self._bridge.get(tid, self._read(key_ptr, key_len))
+        if value is HomeBridge.NO_TABLE:
+            return -1
+        return self._answer(value, val_ptr, val_max)
+
+    def _set(self, tid, key_ptr, key_len, val_ptr, val_len):
+        return self._bridge.set(tid, self._read(key_ptr, key_len), self._read(val_ptr, val_len))
+
+    def _delete(self, tid, key_ptr, key_len):
+        return self._bridge.delete(tid, self._read(key_ptr, key_len))
+
+    def _size(self, tid):
+        return self._bridge.size(tid)
+
+    def _keys(self, tid, buf_ptr, buf_max):
+        entries = self._bridge.entries(tid)
+        if entries is HomeBridge.NO_TABLE:
+            return -1
+        return self._answer(entries, buf_ptr, buf_max)
+
+    # ---------------------------------------------------------------- ABI §7
+
+    def _clock_import(self, kind):
+        return self._clock(kind)
+
+    def _seed_import(self):
+        return self._random_seed()
+
+    # ---------------------------------------------------------------- calls
+
+    def compute(self, code: bytes) -> tuple[int, bytes]:
+        """Runs one eval: (status, result record). Raises TimeoutError or
+        wasmtime.Trap when the instance stopped; it is then unusable."""
+        self._write(self._buffer, code)
+        self._store.set_epoch_deadline(self._timeout_ticks)
+        try:
+            status = self._compute(self._store, self._buffer, len(code))
+        except wasmtime.Trap as trap:
+            if trap.trap_code == wasmtime.TrapCode.INTERRUPT:
+                raise TimeoutError from trap
+            raise
+        finally:
+            self._store.set_epoch_deadline(2**62)
+        header = self._read(self._buffer, 8)
+        ptr = int.from_bytes(header[:4], "little")
+        length = int.from_bytes(header[4:], "little")
+        return status, self._read(ptr, length)
+
+    def memory_stats(self) -> dict:
+        self._stats(self._store, self._buffer)
+        return _abi.parse_memory_stats(self._read(self._buffer, _abi.STATS_SIZE))
+
+    def run_gc(self) -> None:
+        self._gc(self._store)

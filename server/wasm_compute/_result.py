@@ -1,0 +1,46 @@
+"""What an eval gives back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ._errors import LuaError
+
+
+@dataclass(frozen=True)
+class Stats:
+    """instructions: VM instructions used (ABI §4); heap bytes at the end and at the peak;
+    elapsed_ms: wall time of the eval in the host."""
+
+    instructions: int = 0
+    heap_used: int = 0
+    heap_peak: int = 0
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"instructions": self.instructions, "heap_used": self.heap_used,
+                "heap_peak": self.heap_peak, "elapsed_ms": self.elapsed_ms}
+
+
+@dataclass(frozen=True)
+class Result:
+    """output: the captured text (invalid UTF-8 replaced); output_bytes: the exact bytes;
+    values: what the chunk returned, as Python values; error: None or a LuaError."""
+
+    output_bytes: bytes = b""
+    values: list = field(default_factory=list)
+    error: LuaError | None = None
+    stats: Stats = field(default_factory=Stats)
+
+    @property
+    def output(self) -> str:
+        return self.output_bytes.decode("utf-8", "replace")
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def raise_for_error(self) -> "Result":
+        if self.error is not None:
+            raise self.error
+        return self

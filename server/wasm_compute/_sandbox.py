@@ -1,0 +1,204 @@
+"""The public Sandbox: a Lua 5.4 with a persistent `_home`, engine-agnostic."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from importlib import resources
+
+from . import _abi
+from ._bridge import HomeBridge
+from ._errors import SandboxClosed, error_for
+from ._result import Result, Stats
+from ._store import MemoryStore, Store
+
+_MiB = 1024 * 1024
+
+
+def default_wasm_path() -> str:
+    """lua.wasm: $WASM_COMPUTE_WASM, else the copy inside this package."""
+    env = os.environ.get("WASM_COMPUTE_WASM")
+    if env:
+        return env
+    return str(resources.files(__package__).joinpath("lua.wasm"))
+
+
+class Sandbox:
+    """Runs Lua scripts, one at a time, with `_home` kept in `home`.
+
+    home: a Store (MemoryStore, SQLiteStore), a dict/list to start a MemoryStore
+    from, or None for an empty MemoryStore.
+    Limits (zig/ABI.md §3): memory_bytes_max, instructions_max, output_bytes_max,
+    code_bytes_max; timeout_ms bounds the wall time of one eval (a script stuck
+    inside one C call, such as a pattern match).
+    clock: None for the real clock, or fixed Unix seconds for os.time/os.date
+    (os.clock then reads 0). random_seed: None for a fresh seed per eval, or a
+    fixed integer.
+    """
+
+    def __init__(self, home: Store | Mapping | list | None = None, *,
+                 memory_bytes_max: int = 64 * _MiB,
+                 instructions_max: int = 1_000_000_000,
+                 timeout_ms: int = 10_000,
+                 output_bytes_max: int = 1 * _MiB,
+                 code_bytes_max: int = 1 * _MiB,
+                 clock: float | None = None,
+                 random_seed: int | None = None,
+                 wasm_path: str | None = None,
+                 engine_factory=None):
+        if home is None:
+            home = MemoryStore()
+        elif not isinstance(home, Store):
+            home = MemoryStore(home)
+        if not isinstance(timeout_ms, int) or isinstance(timeout_ms, bool) or timeout_ms < 1:
+            raise ValueError(f"timeout_ms must be a positive integer, not {timeout_ms!r}")
+        if clock is not None and not isinstance(clock, (int, float)):
+            raise ValueError(f"clock must be None or Unix seconds, not {clock!r}")
+        if random_seed is not None and (not isinstance(random_seed, int) or not -2**63 <= random_seed < 2**63):
+            raise ValueError(f"random_seed must be None or a 64-bit integer, not {random_seed!r}")
+        self.limits = _abi.Limits(memory_bytes_max, instructions_max, output_bytes_max, code_bytes_max)
+        self.timeout_ms = timeout_ms
+        self._store = home
+        self._bridge = HomeBridge(home)
+        self._clock = clock
+        self._random_seed = random_seed
+        self._started = time.process_time()
+        self._wasm_path = wasm_path or default_wasm_path()
+        if engine_factory is None:
+            from ._engine_wasmtime import WasmtimeEngine
+            engine_factory = WasmtimeEngine
+        self._engine_factory = engine_factory
+        self._lock = threading.Lock()
+        self._closed = False
+        self._engine = self._new_engine()
+
+    def _new_engine(self):
+        return self._engine_factory(self._wasm_path, self.limits, self._bridge,
+                                    self._clock_now, self._seed, self.timeout_ms)
+
+    # ABI §7: what the module asks of the host.
+    def _clock_now(self, kind: int) -> float:
+        if self._clock is not None:
+            return float(self._clock) if kind == 0 else 0.0
+        return time.time() if kind == 0 else time.process_time() - self._started
+
+    def _seed(self) -> int:
+        if self._random_seed is not None:
+            return self._random_seed
+        return secrets.randbits(63)
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def home(self) -> Mapping:
+        """A read-only view of `_home` as Python values (str/bytes, int, float, bool, dict, list)."""
+        return HomeView(self._store)
+
+    def eval(self, code: str | bytes) -> Result:
+        """Runs `code` as a Lua chunk named "input" and returns its Result.
+        Lua errors and limits come back in `Result.error`; they never raise."""
+        if isinstance(code, str):
+            code = code.encode("utf-8")
+        elif not isinstance(code, (bytes, bytearray, memoryview)):
+            raise TypeError(f"code must be str or bytes, not {type(code).__name__}")
+        code = bytes(code)
+        with self._lock:
+            if self._closed:
+                raise SandboxClosed("this Sandbox is closed")
+            if len(code) > self.limits.code_bytes_max:
+                return Result(error=error_for(
+                    _abi.ERROR_INVALID_SIZE,
+                    f"the code is {len(code)} bytes; the limit is {self.limits.code_bytes_max}"))
+            return self._run(code)
+
+    def _run(self, code: bytes) -> Result:
+        started = time.perf_counter()
+        try:
+            status, record = self._engine.compute(code)
+        except TimeoutError:
+            return self._lost(_abi.ERROR_TIMEOUT, f"timeout: the script ran longer than {self.timeout_ms} ms", started)
+        except Exception as exc:  # a trap, or the store failing under an import
+            failure = self._bridge_failure(exc)
+            return self._lost(failure[0], failure[1], started)
+        self._bridge.finish(committed=status == _abi.SUCCESS)
+        raw = _abi.parse_record(status, record)
+        elapsed = (time.perf_counter() - started) * 1000
+        stats = Stats(raw.instructions, raw.heap_used, raw.heap_peak, round(elapsed, 3))
+        error = None
+        if status != _abi.SUCCESS:
+            error = error_for(status, raw.message.decode("utf-8", "replace"),
+                              raw.traceback.decode("utf-8", "replace"))
+        values = [_abi.to_python(v) for v in raw.values]
+        return Result(raw.output, values, error, stats)
+
+    def _bridge_failure(self, exc: Exception) -> tuple[int, str]:
+        from ._store import StoreError
+        cause = exc
+        while cause is not None and not isinstance(cause, StoreError):
+            cause = cause.__cause__ or cause.__context__
+        if isinstance(cause, StoreError):
+            return _abi.ERROR_STORE_FAILED, f"the _home store failed: {cause}"
+        return _abi.ERROR_TRAP, f"the sandbox crashed and was restarted: {exc}"
+
+    def _lost(self, code: int, message: str, started: float) -> Result:
+        """The instance stopped mid-eval: drop its writes and replace it."""
+        self._bridge.finish(committed=False)
+        self._engine = self._new_engine()
+        elapsed = (time.perf_counter() - started) * 1000
+        return Result(error=error_for(code, message), stats=Stats(elapsed_ms=round(elapsed, 3)))
+
+    def memory_stats(self) -> dict:
+        """ABI §2.1: heap_used, heap_total, heap_peak, gc_count."""
+        with self._lock:
+            self._check_open()
+            return self._engine.memory_stats()
+
+    def collect_garbage(self) -> None:
+        with self._lock:
+            self._check_open()
+            self._engine.run_gc()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SandboxClosed("this Sandbox is closed")
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._engine = None
+                self._store.close()
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class HomeView(Mapping):
+    """`_home` as Python values, read from the store at each access."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def _data(self) -> dict:
+        data = self._store.snapshot()
+        return dict(enumerate(data, 1)) if isinstance(data, list) else data
+
+    def __getitem__(self, key):
+        return self._data()[key]
+
+    def __iter__(self):
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return f"HomeView({self._data()!r})"

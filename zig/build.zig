@@ -1,0 +1,46 @@
+const std = @import("std");
+
+pub fn build(b: *std.Build) void {
+    var query: std.Target.Query = .{ .cpu_arch = .wasm32, .os_tag = .wasi };
+    query.cpu_features_add = std.Target.wasm.featureSet(&.{.exception_handling});
+    const target = b.resolveTargetQuery(query);
+    const optimize = b.standardOptimizeOption(.{ .preferred_optimize_mode = .ReleaseFast });
+    const lua_dir = b.path("../lua/lua-5.4.8");
+
+    const tc = b.addTranslateC(.{ .root_source_file = b.path("src/lua_api.h"), .target = target, .optimize = optimize });
+    tc.addIncludePath(lua_dir);
+
+    const mod = b.createModule(.{ .root_source_file = b.path("src/main.zig"), .target = target, .optimize = optimize, .link_libc = true, .strip = true });
+    mod.addImport("c", tc.createModule());
+    mod.addIncludePath(lua_dir);
+    mod.addIncludePath(b.path("src"));
+    const flags = c_flags ++ [_][]const u8{ "-include", "src/sandbox.h" };
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_core, .flags = &flags });
+    // The base library's dofile/loadfile are removed at run time; pointing
+    // them away from luaL_loadfilex keeps stdio's file code out of the link.
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lbaselib.c"}, .flags = &(flags ++ [_][]const u8{"-DluaL_loadfilex(L,f,m)=wc_no_files(L)"}) });
+    mod.addCSourceFiles(.{ .files = &.{"src/los_sandbox.c"}, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
+    mod.addAssemblyFile(b.path("src/longjmp_tag.s"));
+    mod.linkSystemLibrary("wasi-emulated-signal", .{});
+
+    const exe = b.addExecutable(.{ .name = "lua", .root_module = mod });
+    exe.entry = .disabled;
+    exe.rdynamic = true;
+    exe.wasi_exec_model = .reactor;
+    b.installArtifact(exe);
+}
+
+const c_flags = [_][]const u8{
+    "-std=c99",
+    "-D_WASI_EMULATED_SIGNAL",
+    "-mllvm", "-wasm-enable-sjlj",
+    "-mllvm", "-wasm-use-legacy-eh=false",
+    "-mexception-handling",
+};
+
+const lua_core = [_][]const u8{
+    "lapi.c",   "lcode.c",  "lctype.c",   "ldebug.c",  "ldo.c",     "ldump.c",   "lfunc.c",
+    "lgc.c",    "llex.c",   "lmem.c",     "lobject.c", "lopcodes.c", "lparser.c", "lstate.c",
+    "lstring.c", "ltable.c", "ltm.c",     "lundump.c", "lvm.c",     "lzio.c",    "lauxlib.c",
+    "lcorolib.c", "lmathlib.c", "lstrlib.c", "ltablib.c", "lutf8lib.c",
+};

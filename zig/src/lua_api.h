@@ -1,0 +1,7 @@
+/* What Zig sees of C: Lua's public API, plus the libc allocator. */
+#include <stdlib.h>
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+
+int luaopen_sandbox_os(lua_State *L);

@@ -1,0 +1,205 @@
+//! The exports of lua.wasm (ABI §2): thin shims over the global state that
+//! turn every outcome into one status code of the closed set in error.zig.
+
+const std = @import("std");
+const lua = @import("lua.zig");
+const alloc = @import("alloc.zig");
+const output = @import("output.zig");
+const err = @import("error.zig");
+const result = @import("result.zig");
+const sandbox = @import("sandbox.zig");
+const ext_table = @import("ext_table.zig");
+const c = lua.c;
+const Status = err.Status;
+
+comptime {
+    _ = @import("serializer.zig");
+}
+
+pub const code_bytes_max_default: u32 = 1024 * 1024;
+const buffer_bytes_min = 64 * 1024;
+
+var state: ?*lua.State = null;
+var initial_buffer: [buffer_bytes_min]u8 align(16) = undefined;
+var buffer: []align(16) u8 = &initial_buffer;
+var code_bytes_max: u32 = code_bytes_max_default;
+var gc_count: u32 = 0;
+
+/// What `evalMain` needs and reports; it runs inside a protected call.
+const Eval = struct {
+    code: []const u8,
+    status: Status = .success,
+};
+var current: Eval = .{ .code = &.{} };
+
+export fn get_buffer_ptr() [*]u8 {
+    return buffer.ptr;
+}
+
+export fn get_buffer_size() u32 {
+    return @intCast(buffer.len);
+}
+
+/// ABI §3: limits are read from the start of the buffer; zero means default.
+export fn init() i32 {
+    if (state != null) return @intFromEnum(Status.success);
+    const limits = buffer[0..24];
+    const memory = std.mem.readInt(u64, limits[0..8], .little);
+    const instructions = std.mem.readInt(u64, limits[8..16], .little);
+    const out = std.mem.readInt(u32, limits[16..20], .little);
+    const code = std.mem.readInt(u32, limits[20..24], .little);
+    alloc.memory_bytes_max = if (memory == 0) alloc.memory_bytes_max_default else @intCast(@min(memory, std.math.maxInt(u32)));
+    sandbox.instructions_max = if (instructions == 0) sandbox.instructions_max_default else instructions;
+    output.output_bytes_max = if (out == 0) output.output_bytes_max_default else out;
+    code_bytes_max = if (code == 0) code_bytes_max_default else code;
+
+    const size = @max(buffer_bytes_min, @as(usize, code_bytes_max));
+    if (size > buffer.len) {
+        buffer = std.heap.c_allocator.alignedAlloc(u8, .@"16", size) catch return @intFromEnum(Status.null_state);
+    }
+    const L = c.lua_newstate(alloc.luaAlloc, null) orelse return @intFromEnum(Status.null_state);
+    c.lua_setwarnf(L, output.warnf, null);
+    lua.pushFn(L, openProtected);
+    if (c.lua_pcallk(L, 0, 0, 0, 0, null) != lua.OK) {
+        c.lua_close(L);
+        return @intFromEnum(Status.null_state);
+    }
+    state = L;
+    return @intFromEnum(Status.success);
+}
+
+fn openProtected(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    sandbox.open(L);
+    sandbox.restore(L);
+    return 0;
+}
+
+export fn compute(code_ptr: [*]const u8, code_len: u32) i32 {
+    output.reset();
+    result.reset();
+    const L = state orelse return finish(.null_state, "init was not called", "");
+    const start = @intFromPtr(code_ptr);
+    const base = @intFromPtr(buffer.ptr);
+    if (start < base or start - base > buffer.len or code_len > buffer.len - (start - base) or code_len > code_bytes_max)
+        return finish(.invalid_size, "the code is larger than the limit or outside the buffer", "");
+
+    alloc.eval_peak = alloc.used;
+    current = .{ .code = code_ptr[0..code_len] };
+    c.lua_settop(L, 0);
+    lua.pushFn(L, evalMain);
+    const outer = c.lua_pcallk(L, 0, 2, 0, 0, null);
+    var message: []const u8 = "";
+    var traceback: []const u8 = "";
+    if (outer != lua.OK) {
+        // The chunk ran, then committing `_home` or encoding the results failed.
+        if (current.status == .success)
+            current.status = if (ext_table.store_failed) .store_failed else if (outer == lua.ERRMEM) .memory_limit else .runtime_failed;
+        message = lua.stringAt(L, -1) orelse err.memory_message;
+    } else if (current.status != .success) {
+        message = lua.stringAt(L, -2) orelse "";
+        traceback = lua.stringAt(L, -1) orelse "";
+    }
+    if (sandbox.instructions_exhausted) {
+        current.status = .instruction_limit;
+        if (std.mem.indexOf(u8, message, err.instruction_limit_message) == null) message = err.instruction_limit_message;
+    }
+    if (current.status == .memory_limit) message = err.memory_message;
+    if (current.status != .success) result.reset();
+    const code = finish(current.status, message, traceback);
+    endEval(L);
+    return code;
+}
+
+/// Runs one eval under the outer protected call. When the chunk fails it
+/// returns [message, traceback] and sets `current.status`.
+fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    ext_table.beginEval(L);
+    c.lua_setglobal(L, "_home");
+
+    const code = current.code;
+    const loaded = c.luaL_loadbufferx(L, code.ptr, code.len, "=input", "t");
+    if (loaded != lua.OK) {
+        current.status = if (loaded == lua.ERRMEM) .memory_limit else .compile_failed;
+        _ = c.lua_pushstring(L, "");
+        return 2;
+    }
+    lua.pushFn(L, err.handler);
+    c.lua_rotate(L, -2, 1);
+    const handler = c.lua_gettop(L) - 1;
+    const ran = c.lua_pcallk(L, 0, c.LUA_MULTRET, handler, 0, null);
+    if (ran != lua.OK) {
+        current.status = switch (ran) {
+            lua.ERRMEM => .memory_limit,
+            else => .runtime_failed,
+        };
+        err.pushTraceback(L);
+        return 2;
+    }
+    // No collection (and so no finalizer) may run script code from here on.
+    _ = c.lua_gc(L, c.LUA_GCSTOP);
+    ext_table.commit(L);
+    result.encodeValues(L, handler + 1) catch lua.raise(L, err.memory_message, .{});
+    return 0;
+}
+
+fn finish(status: Status, message: []const u8, traceback: []const u8) i32 {
+    const final = blk: {
+        result.build(output.text(), message, traceback, .{
+            .instructions = sandbox.instructions_used,
+            .heap_used = @intCast(alloc.used),
+            .heap_peak = @intCast(alloc.eval_peak),
+        }) catch break :blk Status.buffer_overflow;
+        break :blk status;
+    };
+    const items = result.record.list.items;
+    std.mem.writeInt(u32, buffer[0..4], @intCast(@intFromPtr(items.ptr)), .little);
+    std.mem.writeInt(u32, buffer[4..8], @intCast(items.len), .little);
+    return @intFromEnum(final);
+}
+
+/// Puts the state back to what `init` left: the next eval starts fresh.
+fn endEval(L: *lua.State) void {
+    c.lua_settop(L, 0);
+    lua.pushFn(L, restoreProtected);
+    if (c.lua_pcallk(L, 0, 0, 0, 0, null) != lua.OK) c.lua_settop(L, 0);
+    if (sandbox.finalizers_registered) {
+        // Finalizers of this eval run now, not in the middle of the next one.
+        _ = c.lua_gc(L, c.LUA_GCCOLLECT);
+        gc_count += 1;
+    }
+    c.lua_settop(L, 0);
+}
+
+fn restoreProtected(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    const had_finalizers = sandbox.finalizers_registered;
+    sandbox.restore(L);
+    sandbox.finalizers_registered = had_finalizers;
+    ext_table.beginEval(L);
+    lua.pop(L, 1);
+    return 0;
+}
+
+const MemoryStats = extern struct {
+    heap_used: u32,
+    heap_total: u32,
+    heap_peak: u32,
+    gc_count: u32,
+};
+
+export fn get_memory_stats(stats: *align(1) MemoryStats) void {
+    stats.* = .{
+        .heap_used = @intCast(alloc.used),
+        .heap_total = @intCast(alloc.memory_bytes_max),
+        .heap_peak = @intCast(alloc.peak),
+        .gc_count = gc_count,
+    };
+}
+
+export fn run_gc() void {
+    const L = state orelse return;
+    _ = c.lua_gc(L, c.LUA_GCCOLLECT);
+    gc_count += 1;
+}

@@ -1,0 +1,35 @@
+/*
+** Forced into every Lua C file (clang -include). It points Lua's few
+** configurable I/O hooks at the sandbox, so that no file or stdio code is
+** linked and nothing leaves the module except through the documented imports.
+*/
+#ifndef wc_sandbox_h
+#define wc_sandbox_h
+
+#include <stddef.h>
+#include <time.h>
+
+/* The captured output (output.zig) replaces stdout and stderr. */
+void wc_output_write(const char *s, size_t l);
+void wc_output_error(const char *fmt, const char *arg);
+#define lua_writestring(s,l)	wc_output_write((s), (l))
+#define lua_writeline()		wc_output_write("\n", 1)
+#define lua_writestringerror(fmt,arg)	wc_output_error((fmt), (arg))
+
+/* What lbaselib.c calls instead of luaL_loadfilex (see build.zig). */
+struct lua_State;
+int wc_no_files(struct lua_State *L);
+
+/* Every 'time(NULL)' of Lua (os.time, math.randomseed) reads the host's
+** clock (ABI §7), so a host can fix it. */
+time_t wc_time(time_t *t);
+#define time(t)	wc_time(t)
+
+/* A fixed string-hash seed: table iteration order is the same on every host. */
+#define luai_makeseed(L)	0x2545F491u
+
+/* table.sort picks pivots from a fixed value instead of the clock: the same
+** input is sorted the same way (and as fast) on every host. */
+#define l_randomizePivot()	0x9E3779B9u
+
+#endif

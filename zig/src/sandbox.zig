@@ -1,0 +1,308 @@
+//! The sandbox around the Lua state (ABI §8): which libraries a script sees,
+//! the instruction budget, and the restore that gives every eval the fresh
+//! global environment `init` left.
+
+const std = @import("std");
+const lua = @import("lua.zig");
+const ext_table = @import("ext_table.zig");
+const err = @import("error.zig");
+const output = @import("output.zig");
+const c = lua.c;
+
+extern "env" fn js_random_seed() i64;
+
+pub const instructions_max_default: u64 = 1_000_000_000;
+/// Instructions between two checks of the budget.
+pub const instructions_step = 1000;
+
+pub var instructions_max: u64 = instructions_max_default;
+pub var instructions_used: u64 = 0;
+pub var instructions_exhausted = false;
+
+var random_seeded = false;
+var memory_warned = false;
+/// A metatable with `__gc` was set in this eval: collect before the next one.
+pub var finalizers_registered = false;
+
+var key_pristine: u8 = 0;
+var key_random: u8 = 0;
+var key_randomseed: u8 = 0;
+
+/// Opens the sandbox's libraries into a new state and records the pristine
+/// environment that every eval starts from.
+pub fn open(L: *lua.State) void {
+    const libs = [_]struct { name: [*:0]const u8, open: lua.CFn }{
+        .{ .name = "_G", .open = c.luaopen_base },
+        .{ .name = "coroutine", .open = c.luaopen_coroutine },
+        .{ .name = "table", .open = c.luaopen_table },
+        .{ .name = "string", .open = c.luaopen_string },
+        .{ .name = "math", .open = c.luaopen_math },
+        .{ .name = "utf8", .open = c.luaopen_utf8 },
+        .{ .name = "os", .open = c.luaopen_sandbox_os },
+        .{ .name = "io", .open = openIo },
+        .{ .name = "ext_table", .open = ext_table.open },
+    };
+    for (libs) |lib| {
+        c.luaL_requiref(L, lib.name, lib.open, 1);
+        lua.pop(L, 1);
+    }
+    // What remains of the registry's loaded-modules table is not reachable by scripts.
+    lua.pushGlobalTable(L);
+    const g = c.lua_gettop(L);
+    inline for (.{ "dofile", "loadfile" }) |name| {
+        c.lua_pushnil(L);
+        c.lua_setfield(L, g, name);
+    }
+    wrapGlobal(L, g, "load", loadText);
+    wrapGlobal(L, g, "setmetatable", setMetatable);
+    inline for (.{ .{ "next", ext_table.next }, .{ "rawget", ext_table.rawget }, .{ "rawset", ext_table.rawset }, .{ "rawlen", ext_table.rawlen } }) |f| {
+        lua.pushFn(L, f[1]);
+        c.lua_setfield(L, g, f[0]);
+    }
+
+    _ = c.lua_getfield(L, g, "string");
+    c.lua_pushnil(L);
+    c.lua_setfield(L, -2, "dump");
+    lua.pop(L, 1);
+
+    _ = c.lua_getfield(L, g, "math");
+    _ = c.lua_getfield(L, -1, "random");
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_random);
+    _ = c.lua_getfield(L, -1, "randomseed");
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_randomseed);
+    lua.pushFn(L, random);
+    c.lua_setfield(L, -2, "random");
+    lua.pushFn(L, randomSeed);
+    c.lua_setfield(L, -2, "randomseed");
+    lua.pop(L, 1);
+
+    lua.pop(L, 1);
+    recordPristine(L);
+}
+
+fn wrapGlobal(L: *lua.State, g: c_int, comptime name: [*:0]const u8, f: lua.CFn) void {
+    _ = c.lua_getfield(L, g, name);
+    c.lua_pushcclosure(L, f, 1);
+    c.lua_setfield(L, g, name);
+}
+
+// ---------------------------------------------------------------- pristine environment
+
+/// The tables a script can change and that must not outlive its eval.
+fn pushMutableTables(L: *lua.State) c_int {
+    lua.pushGlobalTable(L);
+    const g = c.lua_gettop(L);
+    inline for (.{ "string", "table", "math", "utf8", "coroutine", "os", "io", "ext_table" }) |name| {
+        _ = c.lua_getfield(L, g, name);
+    }
+    _ = c.lua_pushstring(L, "");
+    _ = c.lua_getmetatable(L, -1);
+    c.lua_replace(L, -2);
+    return c.lua_gettop(L) - g + 1;
+}
+
+fn recordPristine(L: *lua.State) void {
+    c.lua_createtable(L, 0, 10);
+    const pristine = c.lua_gettop(L);
+    const n = pushMutableTables(L);
+    var i: c_int = 0;
+    while (i < n) : (i += 1) {
+        const t = pristine + 1 + i;
+        c.lua_pushvalue(L, t);
+        c.lua_createtable(L, 0, 32);
+        c.lua_pushnil(L);
+        while (c.lua_next(L, t) != 0) {
+            c.lua_pushvalue(L, -2);
+            c.lua_rotate(L, -2, 1);
+            c.lua_rawset(L, -4);
+        }
+        c.lua_rawset(L, pristine);
+    }
+    lua.pop(L, n);
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_pristine);
+}
+
+/// Gives the state back the environment `init` recorded, so nothing of one
+/// eval (globals, changed libraries, metatables) reaches the next.
+pub fn restore(L: *lua.State) void {
+    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_pristine);
+    const pristine = c.lua_gettop(L);
+    c.lua_pushnil(L);
+    while (c.lua_next(L, pristine) != 0) {
+        const copy = c.lua_gettop(L);
+        const t = copy - 1;
+        c.lua_pushnil(L);
+        while (c.lua_next(L, t) != 0) {
+            lua.pop(L, 1);
+            c.lua_pushvalue(L, -1);
+            if (c.lua_rawget(L, copy) == lua.TNIL) {
+                c.lua_pushvalue(L, -2);
+                c.lua_pushnil(L);
+                c.lua_rawset(L, t);
+            }
+            lua.pop(L, 1);
+        }
+        c.lua_pushnil(L);
+        while (c.lua_next(L, copy) != 0) {
+            c.lua_pushvalue(L, -2);
+            c.lua_rotate(L, -2, 1);
+            c.lua_rawset(L, t);
+        }
+        c.lua_pushnil(L);
+        _ = c.lua_setmetatable(L, t);
+        lua.pop(L, 1);
+    }
+    lua.pop(L, 1);
+
+    // `Memory` is not a global but a deprecated way to reach `_home`.
+    lua.pushGlobalTable(L);
+    c.lua_createtable(L, 0, 1);
+    lua.pushFn(L, memoryAlias);
+    c.lua_setfield(L, -2, "__index");
+    _ = c.lua_setmetatable(L, -2);
+    lua.pop(L, 1);
+
+    _ = c.lua_gc(L, c.LUA_GCRESTART);
+    _ = c.lua_gc(L, c.LUA_GCINC, @as(c_int, 0), @as(c_int, 0), @as(c_int, 0));
+    random_seeded = false;
+    memory_warned = false;
+    finalizers_registered = false;
+    instructions_used = 0;
+    instructions_exhausted = false;
+    c.lua_sethook(L, countHook, c.LUA_MASKCOUNT, instructions_step);
+}
+
+fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    const k = lua.stringAt(L, 2) orelse return 0;
+    if (!std.mem.eql(u8, k, "Memory")) return 0;
+    if (!memory_warned) {
+        memory_warned = true;
+        c.lua_warning(L, "_G.Memory is deprecated; use _home", 0);
+    }
+    _ = c.lua_getfield(L, 1, "_home");
+    return 1;
+}
+
+// ---------------------------------------------------------------- instruction budget
+
+fn countHook(Lopt: ?*lua.State, ar: ?*c.lua_Debug) callconv(.c) void {
+    _ = ar;
+    const L = lua.state(Lopt);
+    if (!instructions_exhausted) {
+        instructions_used += instructions_step;
+        if (instructions_used < instructions_max) return;
+        instructions_used = instructions_max;
+        instructions_exhausted = true;
+    }
+    // From now on every instruction of this thread raises again, so no
+    // pcall, xpcall or coroutine can swallow the error and carry on.
+    c.lua_sethook(L, countHook, c.LUA_MASKCOUNT, 1);
+    // Level 0: inside a hook that is the running Lua function, not a caller.
+    c.luaL_where(L, 0);
+    _ = c.lua_pushstring(L, err.instruction_limit_message);
+    c.lua_concat(L, 2);
+    _ = c.lua_error(L);
+}
+
+// ---------------------------------------------------------------- replaced functions
+
+/// `load` for text chunks only: a binary chunk could break the VM's invariants.
+fn loadText(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    c.lua_settop(L, 4);
+    _ = c.lua_pushstring(L, "t");
+    c.lua_replace(L, 3);
+    c.lua_pushvalue(L, lua.upvalueIndex(1));
+    c.lua_rotate(L, 1, 1);
+    c.lua_callk(L, 4, c.LUA_MULTRET, 0, null);
+    return c.lua_gettop(L);
+}
+
+fn setMetatable(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    if (c.lua_type(L, 2) == lua.TTABLE) {
+        if (c.lua_getfield(L, 2, "__gc") != lua.TNIL) finalizers_registered = true;
+        lua.pop(L, 1);
+    }
+    c.lua_settop(L, 2);
+    c.lua_pushvalue(L, lua.upvalueIndex(1));
+    c.lua_rotate(L, 1, 1);
+    c.lua_callk(L, 2, 1, 0, null);
+    return 1;
+}
+
+/// The seed of `math.random` comes from the host once per eval, at first use.
+fn seedOnce(L: *lua.State) void {
+    if (random_seeded) return;
+    random_seeded = true;
+    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_randomseed);
+    c.lua_pushinteger(L, js_random_seed());
+    c.lua_callk(L, 1, 0, 0, null);
+}
+
+fn random(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    seedOnce(L);
+    const n = c.lua_gettop(L);
+    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_random);
+    c.lua_rotate(L, 1, 1);
+    c.lua_callk(L, n, c.LUA_MULTRET, 0, null);
+    return c.lua_gettop(L);
+}
+
+fn randomSeed(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    if (c.lua_gettop(L) == 0) {
+        random_seeded = false;
+        seedOnce(L);
+        return 0;
+    }
+    random_seeded = true;
+    const n = c.lua_gettop(L);
+    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_randomseed);
+    c.lua_rotate(L, 1, 1);
+    c.lua_callk(L, n, c.LUA_MULTRET, 0, null);
+    return c.lua_gettop(L);
+}
+
+// ---------------------------------------------------------------- io
+
+/// `io.write(...)`: strings and numbers to the captured output, as liolib's g_write.
+fn ioWrite(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    const n = c.lua_gettop(L);
+    var i: c_int = 1;
+    while (i <= n) : (i += 1) {
+        if (c.lua_type(L, i) == lua.TNUMBER) {
+            _ = lua.toDisplay(L, i);
+            output.write(lua.stringAt(L, -1).?);
+            lua.pop(L, 1);
+        } else {
+            var len: usize = 0;
+            const s = c.luaL_checklstring(L, i, &len);
+            output.write(s[0..len]);
+        }
+    }
+    return 0;
+}
+
+fn openIo(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    c.lua_createtable(L, 0, 1);
+    lua.pushFn(L, ioWrite);
+    c.lua_setfield(L, -2, "write");
+    return 1;
+}
+
+/// What lbaselib.c calls instead of luaL_loadfilex (see build.zig); never
+/// reachable, since dofile and loadfile are removed.
+fn wc_no_files(L: *lua.State) callconv(.c) c_int {
+    _ = c.lua_pushstring(L, "no files in the sandbox");
+    return c.LUA_ERRFILE;
+}
+
+// Called from C (sandbox.h), not by hosts: hidden from the exports.
+comptime {
+    @export(&wc_no_files, .{ .name = "wc_no_files", .visibility = .hidden });
+}
