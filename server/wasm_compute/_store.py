@@ -14,6 +14,7 @@ import sqlite3
 import struct
 import threading
 import time
+from collections.abc import Mapping
 from typing import NamedTuple, Union
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -35,6 +36,8 @@ class StoreError(Exception):
 
 
 class NoSuchTable(KeyError):
+    """The table id does not exist (never made, or freed with its subtree)."""
+
     def __init__(self, tid: int):
         super().__init__(tid)
         self.tid = tid
@@ -76,7 +79,8 @@ class Store(abc.ABC):
         """Restore the exact state of begin(). No-op without a transaction."""
 
     @abc.abstractmethod
-    def in_transaction(self) -> bool: ...
+    def in_transaction(self) -> bool:
+        """True between begin() and commit()/rollback()."""
 
     @abc.abstractmethod
     def get(self, tid: int, key: Key) -> Value | None:
@@ -142,7 +146,7 @@ class Store(abc.ABC):
                         out[s] = _to_python(v)
         return result[0]
 
-    def load_snapshot(self, data: dict | list, tid: int = ROOT) -> None:
+    def load_snapshot(self, data: Mapping | list, tid: int = ROOT) -> None:
         """Replace the contents of table tid with Python data (the reverse of snapshot).
         Everything is validated first: on ValueError the store is unchanged."""
         tree = _from_python(data)
@@ -188,7 +192,7 @@ def _path_text(path) -> str:
 def _from_python(data) -> list:
     """Validate Python data into nested lists of (key, value) pairs, a nested list standing
     for a nested table. Paths are (parent, key) links, so deep data costs no quadratic copy."""
-    if type(data) not in (dict, list):
+    if not isinstance(data, (Mapping, list)):
         raise ValueError(f"home: cannot store {type(data).__name__} (a dict or list is needed)")
     root: list = []
     stack = [(data, root, None, 0)]
@@ -197,7 +201,7 @@ def _from_python(data) -> list:
         if depth > MAX_DEPTH:
             raise ValueError(f"{_path_text(path)}: nested deeper than {MAX_DEPTH} levels (a cycle?)")
         seen = set()
-        for k, v in (enumerate(obj, 1) if type(obj) is list else obj.items()):
+        for k, v in (enumerate(obj, 1) if isinstance(obj, list) else obj.items()):
             key = _key_from_python(k, path)
             here = (path, key)
             if key in seen:
@@ -206,7 +210,7 @@ def _from_python(data) -> list:
             if v is None:  # as in Lua: nil is the absence of the key
                 continue
             t = type(v)
-            if t is dict or t is list:
+            if isinstance(v, (Mapping, list)):
                 child: list = []
                 out.append((key, child))
                 stack.append((v, child, here, depth + 1))
@@ -244,7 +248,7 @@ class MemoryStore(Store):
     """The store in memory. Rollback replays an undo log, so a transaction costs what it
     touched, not the size of the store."""
 
-    def __init__(self, data: dict | list | None = None):
+    def __init__(self, data: Mapping | list | None = None):
         self._tables: dict[int, dict] = {self.ROOT: {}}
         self._next_tid = 2
         self._undo: list | None = None  # a list while a transaction is open

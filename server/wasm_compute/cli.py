@@ -1,0 +1,149 @@
+"""The `wasm-compute` command: run a file, or a REPL, with `_home` in memory or SQLite."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from . import _abi
+from ._sandbox import Sandbox
+from ._store import SQLiteStore, StoreError
+
+
+def format_value(value) -> str:
+    """A result value as Lua would show it (floats keep their ".0")."""
+    if value is None:
+        return "nil"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        return _format_float(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, list):
+        return "{" + ", ".join(_format_nested(v) for v in value) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_format_key(k)} = {_format_nested(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _format_float(x: float) -> str:
+    if math.isnan(x):
+        return "nan" if math.copysign(1, x) > 0 else "-nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    s = "%.14g" % x
+    return s + ".0" if all(ch in "-0123456789" for ch in s) else s
+
+
+def _format_nested(value) -> str:
+    if isinstance(value, (str, bytes)) and not isinstance(value, _abi.LuaObject):
+        return _quote(value)
+    return format_value(value)
+
+
+def _format_key(key) -> str:
+    if isinstance(key, str) and key.isidentifier() and key.isascii():
+        return key
+    return f"[{_format_nested(key)}]"
+
+
+def _quote(s: str | bytes) -> str:
+    if isinstance(s, bytes):
+        s = s.decode("utf-8", "backslashreplace")
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _make_sandbox(args) -> Sandbox:
+    home = SQLiteStore(args.home) if args.home else None
+    return Sandbox(home=home, timeout_ms=args.timeout_ms)
+
+
+def cmd_run(args) -> int:
+    try:
+        with open(args.file, "rb") as f:
+            code = f.read()
+    except OSError as exc:
+        print(f"wasm-compute: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    with _make_sandbox(args) as sb:
+        r = sb.eval(code)
+    sys.stdout.buffer.write(r.output_bytes)
+    sys.stdout.flush()
+    if r.error is not None:
+        print(r.error.message, file=sys.stderr)
+        if r.error.traceback:
+            print(r.error.traceback, file=sys.stderr)
+        return 1
+    for v in r.values:
+        print(format_value(v))
+    return 0
+
+
+def cmd_repl(args) -> int:
+    print("wasm-compute REPL (Lua 5.4). Globals last one line; _home persists. Ctrl-D quits.")
+    with _make_sandbox(args) as sb:
+        pending = ""
+        while True:
+            try:
+                line = input(">> " if pending else "> ")
+            except EOFError:
+                print()
+                return 0
+            except KeyboardInterrupt:
+                print()
+                pending = ""
+                continue
+            source = pending + line
+            # As lua.c: try the line as an expression first, then as a statement.
+            r = sb.eval("return " + source)
+            if r.error is not None and r.error.name == "syntax":
+                r = sb.eval(source)
+            if r.error is not None and r.error.name == "syntax" and r.error.message.endswith("<eof>"):
+                pending = source + "\n"
+                continue
+            pending = ""
+            sys.stdout.write(r.output)
+            if r.error is not None:
+                print(r.error.message, file=sys.stderr)
+            elif r.values:
+                print("\t".join(format_value(v) for v in r.values))
+
+
+def cmd_serve(args) -> int:
+    try:
+        from .app import serve
+    except ImportError:
+        print("wasm-compute: the playground server is not part of this build yet", file=sys.stderr)
+        return 2
+    return serve(host=args.host, port=args.port, data_dir=args.data, debug=args.debug)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="wasm-compute", description="A sandboxed Lua 5.4 with a persistent _home.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, helptext in (("run", "run a Lua file"), ("repl", "interactive Lua")):
+        p = sub.add_parser(name, help=helptext)
+        if name == "run":
+            p.add_argument("file", help="the Lua source file")
+        p.add_argument("--home", metavar="DB", help="keep _home in this SQLite file (default: in memory)")
+        p.add_argument("--timeout-ms", type=int, default=10_000, help="wall-clock limit per eval (default 10000)")
+    p = sub.add_parser("serve", help="serve the playground")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data", metavar="DIR", default="data", help="where shares and state live (default ./data)")
+    p.add_argument("--debug", action="store_true", help="Flask's development server")
+    args = parser.parse_args(argv)
+    handler = {"run": cmd_run, "repl": cmd_repl, "serve": cmd_serve}[args.command]
+    try:
+        return handler(args)
+    except StoreError as exc:
+        print(f"wasm-compute: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

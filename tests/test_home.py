@@ -1,0 +1,256 @@
+"""`_home` and `ext_table`: every rule of the core issue's section 3."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+from wasm_compute import MemoryStore, Sandbox, SQLiteStore
+
+from conftest import run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_home_persists_across_evals(sb):
+    run(sb, "_home.n = 1")
+    assert run(sb, "_home.n = _home.n + 1 return _home.n").values == [2]
+    assert dict(sb.home) == {"n": 2}
+
+
+def test_globals_do_not_persist_only_home_does(sb):
+    run(sb, "x = 5 string.custom = 1 _home.kept = true")
+    assert run(sb, "return x, string.custom, _home.kept").values == [None, None, True]
+
+
+def test_memory_is_the_same_table_and_warns_once_per_eval(sb):
+    r = run(sb, "Memory.a = 1 Memory.b = 2 return rawequal(Memory, _home), _home.a + _home.b")
+    assert r.values == [True, 3]
+    assert r.output == "Lua warning: _G.Memory is deprecated; use _home\n"
+    assert run(sb, "return Memory.a").output.count("deprecated") == 1
+
+
+def test_scalar_types_and_number_subtypes_survive(sb):
+    run(sb, r"""
+        _home.i = 3  _home.f = 3.0  _home.neg = -0.0  _home.big = math.maxinteger
+        _home.t = true  _home.no = false  _home.s = "a\0b\255"  _home.inf = math.huge
+    """)
+    r = run(sb, r"""
+        return math.type(_home.i), math.type(_home.f), 1/_home.neg, _home.big,
+               _home.t, _home.no, _home.s == "a\0b\255", #_home.s, _home.inf
+    """)
+    assert r.values == ["integer", "float", float("-inf"), 2**63 - 1, True, False, True, 4, float("inf")]
+    home = dict(sb.home)
+    assert home["s"] == b"a\x00b\xff" and type(home["i"]) is int and type(home["f"]) is float
+
+
+def test_nil_deletes(sb):
+    run(sb, "_home.a = 1 _home.b = 2")
+    run(sb, "_home.a = nil")
+    assert dict(sb.home) == {"b": 2}
+    assert run(sb, "return _home.a, next(_home)").values == [None, "b", 2]
+
+
+def test_nested_tables_are_deep_copies_and_read_back_live(sb):
+    r = run(sb, """
+        local src = {name = "x", list = {10, 20, 30}, deep = {a = {b = {c = 1}}}}
+        _home.cfg = src
+        src.name = "changed"          -- the stored copy is not an alias
+        src.list[1] = 99
+        _home.cfg.deep.a.b.c = 2      -- reading back gives a live external table
+        _home.cfg.list[4] = 40
+        return _home.cfg.name, _home.cfg.list[1], rawequal(_home.cfg, src)
+    """)
+    assert r.values == ["x", 10, False]
+    assert dict(sb.home) == {"cfg": {"name": "x", "list": [10, 20, 30, 40], "deep": {"a": {"b": {"c": 2}}}}}
+    assert run(sb, "return _home.cfg.deep.a.b.c, #_home.cfg.list").values == [2, 4]
+
+
+def test_reading_the_same_key_gives_the_same_table(sb):
+    run(sb, "_home.t = {1}")
+    assert run(sb, "return _home.t == _home.t, rawequal(_home.t, _home.t)").values == [True, True]
+
+
+def test_external_table_assigned_to_a_second_key_is_copied(sb):
+    run(sb, "_home.a = {x = 1, sub = {y = 2}}")
+    run(sb, "_home.b = _home.a _home.b.x = 100 _home.b.sub.y = 200")
+    assert dict(sb.home) == {"a": {"x": 1, "sub": {"y": 2}}, "b": {"x": 100, "sub": {"y": 200}}}
+    # Assigning a key its own table changes nothing.
+    run(sb, "_home.a = _home.a")
+    assert dict(sb.home)["a"] == {"x": 1, "sub": {"y": 2}}
+
+
+def test_overwriting_or_deleting_frees_the_whole_subtree():
+    store = MemoryStore()
+    with Sandbox(home=store) as sb:
+        run(sb, "_home.t = {a = {b = {c = {}}}, list = {{}, {}, {}}}")
+        assert len(store._tables) == 1 + 8
+        run(sb, "_home.t = 5")
+        assert len(store._tables) == 1
+        run(sb, "_home.t = {x = {}} _home.u = {y = {}}")
+        run(sb, "_home.t = nil _home.u = {}")
+        assert len(store._tables) == 1 + 1
+        run(sb, "for i = 1, 50 do _home.u = {n = {i}} end")
+        assert len(store._tables) == 1 + 2
+
+
+def test_functions_threads_and_cycles_are_refused_naming_the_key(sb):
+    run(sb, "_home.cfg = {}")
+    cases = {
+        "_home.f = print": "input:1: cannot store a function in _home.f",
+        "_home.cfg.handler = function() end": "input:1: cannot store a function in _home.cfg.handler",
+        "_home.co = coroutine.create(print)": "input:1: cannot store a thread in _home.co",
+        "_home.x = {1, {2, print}}": "input:1: cannot store a function in _home.x[2][2]",
+        "local t = {} t.self = t _home.c = t": "input:1: cannot store a cyclic table in _home.c.self",
+        "_home['a b'] = {f = print}": 'input:1: cannot store a function in _home["a b"].f',
+    }
+    for code, message in cases.items():
+        r = sb.eval(code)
+        assert r.error is not None and r.error.message == message, code
+    assert dict(sb.home) == {"cfg": {}}
+
+
+def test_keys_strings_integers_and_normalised_floats(sb):
+    run(sb, "_home[1] = 'int' _home['1'] = 'str' _home[2.0] = 'two' _home[-5] = 'neg'")
+    assert run(sb, "return _home[1], _home['1'], _home[2], type(next(_home, 1))").values == \
+        ["int", "str", "two", "string"]
+    for code, fragment in {
+        "_home[1.5] = 1": "invalid key 1.5 in _home",
+        "_home[true] = 1": "invalid key (a boolean) in _home",
+        "_home[{}] = 1": "invalid key (a table) in _home",
+        "_home.t = {[false] = 1}": "invalid key (a boolean) in _home.t",
+    }.items():
+        r = sb.eval(code)
+        assert r.error is not None and fragment in r.error.message, (code, r.error)
+
+
+def test_pairs_and_next_follow_insertion_order(sb):
+    run(sb, "_home.z = 1 _home.a = 2 _home[10] = 3 _home.m = 4")
+    order = "local o = {} for k in pairs(_home) do o[#o + 1] = tostring(k) end return table.concat(o, ',')"
+    assert run(sb, order).values == ["z,a,10,m"]
+    # Overwriting keeps the place; a key deleted and set again goes to the end.
+    run(sb, "_home.z = 10 _home.a = nil _home.a = 20")
+    assert run(sb, order).values == ["z,10,m,a"]
+    # Inside one eval, too, and through next().
+    r = run(sb, "_home.m = nil _home.new = 1 _home.m = 2 local k, v = next(_home) " + order.replace("return", "return k, v,"))
+    assert r.values == ["z", 10, "z,10,a,new,m"]
+    assert list(sb.home) == ["z", 10, "a", "new", "m"]
+
+
+def test_length_ipairs_and_table_library_on_sequences(sb):
+    run(sb, "_home.list = {'a', 'b', 'c'}")
+    r = run(sb, """
+        local l = _home.list
+        table.insert(l, 'd')
+        local s = {} for i, v in ipairs(l) do s[i] = v end
+        table.sort(l, function(x, y) return x > y end)
+        return #l, table.concat(s), table.concat(l), table.remove(l), #l
+    """)
+    assert r.values == [4, "abcd", "dcba", "a", 3]
+    assert dict(sb.home)["list"] == ["d", "c", "b"]
+
+
+def test_an_eval_that_fails_keeps_none_of_its_writes(sb):
+    run(sb, "_home.keep = 1 _home.t = {v = 1}")
+    r = sb.eval("_home.keep = 2 _home.t.v = 2 _home.new = {} _home.t = nil "
+                "assert(_home.keep == 2 and _home.new ~= nil) error('no')")
+    assert r.error.message == "input:1: no"
+    assert dict(sb.home) == {"keep": 1, "t": {"v": 1}}
+    for limit_code in ("_home.keep = 3 while true do end", "_home.keep = 3 local t = {} while true do t[#t+1] = ('x'):rep(1e6) end"):
+        assert sb.eval(limit_code).error is not None
+        assert dict(sb.home)["keep"] == 1
+
+
+def test_a_removed_table_can_be_read_but_not_written(sb):
+    run(sb, "_home.old = {a = 1}")
+    r = run(sb, "local old = _home.old _home.old = {a = 2} return old.a, _home.old.a")
+    assert r.values == [1, 2]
+    r = sb.eval("local old = _home.old _home.old = nil old.a = 5")
+    assert "cannot write to _home.old: it was removed from its table" in r.error.message
+
+
+def test_ext_table_library(sb):
+    r = run(sb, """
+        local id = ext_table.id(_home)
+        ext_table.set(id, 'a', 1)
+        ext_table.set(_home, 'b', {1, 2})
+        local t = ext_table.new()
+        t.x = 1
+        _home.c = t
+        ext_table.delete(id, 'a')
+        return id, ext_table.get(id, 'b')[2], ext_table.size(id), table.concat(ext_table.keys(_home), ','),
+               ext_table.id(t) < 0
+    """)
+    assert r.values == [1, 2, 2, "b,c", True]
+    assert dict(sb.home) == {"b": [1, 2], "c": {"x": 1}}
+    child = run(sb, "return ext_table.id(_home.b)").values[0]
+    assert child > 1
+    assert run(sb, f"return ext_table.get({child}, 2), ext_table.size({child})").values == [2, 2]
+    for code in ("return ext_table.get(99999, 'x')", "return ext_table.size(-3)", "return ext_table.keys({})"):
+        r = sb.eval(code)
+        assert r.error is not None, code
+    assert "no external table with id 99999" in sb.eval("return ext_table.get(99999, 'x')").error.message
+
+
+def test_raw_functions_act_on_the_external_data(sb):
+    r = run(sb, "rawset(_home, 'r', 1) return rawget(_home, 'r'), rawlen(_home), _home.r")
+    assert r.values == [1, 0, 1]
+    assert dict(sb.home) == {"r": 1}
+    r = sb.eval("setmetatable(_home, {})")
+    assert "cannot change a protected metatable" in r.error.message
+    assert run(sb, "return getmetatable(_home)").values == ["external table"]
+
+
+def test_reads_are_cached_and_writes_batched_within_an_eval():
+    calls = []
+
+    class Counting(MemoryStore):
+        def __getattribute__(self, name):
+            if name in ("get", "entries", "size", "set", "set_new_table", "delete"):
+                calls.append(name)
+            return super().__getattribute__(name)
+
+    with Sandbox(home=Counting()) as sb:
+        run(sb, "_home.n = 0")
+        calls.clear()
+        run(sb, "for i = 1, 100000 do _home.n = _home.n + 1 end")
+        assert calls == ["get", "entries", "set"]
+        assert dict(sb.home) == {"n": 100000}
+
+
+def test_start_from_a_snapshot_and_read_it_back():
+    with Sandbox(home={"user": {"name": "ada", "tags": ["x", "y"]}, "n": 1.5}) as sb:
+        r = run(sb, "return _home.user.name, _home.user.tags[2], math.type(_home.n)")
+        assert r.values == ["ada", "y", "float"]
+
+
+def test_sqlite_home_persists_across_processes(tmp_path):
+    db = tmp_path / "h.db"
+    script = tmp_path / "counter.lua"
+    script.write_text("_home.counter = (_home.counter or 0) + 1\nprint(_home.counter)\n")
+    cli = [sys.executable, "-m", "wasm_compute.cli", "run", str(script), "--home", str(db)]
+    outputs = [subprocess.run(cli, capture_output=True, text=True, check=True).stdout for _ in range(2)]
+    assert outputs == ["1\n", "2\n"]
+    with Sandbox(home=SQLiteStore(str(db))) as sb:
+        assert dict(sb.home) == {"counter": 2}
+
+
+def _increment(db, n):
+    with Sandbox(home=SQLiteStore(db)) as sb:
+        for _ in range(n):
+            r = sb.eval("_home.n = (_home.n or 0) + 1")
+            assert r.error is None, r.error
+
+
+def test_two_processes_incrementing_one_sqlite_home_lose_nothing(tmp_path):
+    import multiprocessing
+    db = str(tmp_path / "shared.db")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_increment, args=(db, 200)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    with Sandbox(home=SQLiteStore(db)) as sb:
+        assert sb.home["n"] == 400
