@@ -1,0 +1,231 @@
+"""The sandbox: what a script cannot reach, and every limit with its clear error.
+After each, the next eval works and `_home` is intact."""
+
+import pytest
+
+from wasm_compute import Sandbox, SandboxClosed
+
+from conftest import run
+
+
+@pytest.fixture
+def small():
+    with Sandbox(memory_bytes_max=8 * 1024 * 1024, instructions_max=20_000_000, timeout_ms=1500,
+                 output_bytes_max=1000, code_bytes_max=100_000, clock=1_700_000_000, random_seed=7) as sb:
+        run(sb, "_home.keep = {v = 'safe'}")
+        yield sb
+
+
+def still_fine(sb):
+    assert sb.eval("return 1 + 1").values == [2]
+    assert dict(sb.home)["keep"] == {"v": "safe"}
+
+
+def test_only_the_sandbox_libraries_are_there(sb):
+    r = run(sb, """
+        local names = {}
+        for _, lib in ipairs{'io', 'os', 'string', 'table', 'math', 'utf8', 'coroutine', 'ext_table'} do
+            local keys = {}
+            for k in pairs(_G[lib]) do keys[#keys + 1] = k end
+            table.sort(keys)
+            names[#names + 1] = lib .. ':' .. #keys
+        end
+        local os_keys = {} for k in pairs(os) do os_keys[#os_keys + 1] = k end table.sort(os_keys)
+        return table.concat(names, ' '), table.concat(os_keys, ','), next(io),
+               debug, package, require, dofile, loadfile, string.dump
+    """)
+    assert r.values[1:3] == ["clock,date,difftime,time", "write"]
+    assert r.values[3:] == [None] * 6
+
+
+@pytest.mark.parametrize("code, fragment", [
+    ("io.open('/etc/passwd')", "attempt to call a nil value (field 'open')"),
+    ("io.popen('ls')", "attempt to call a nil value (field 'popen')"),
+    ("io.read()", "attempt to call a nil value (field 'read')"),
+    ("os.execute('ls')", "attempt to call a nil value (field 'execute')"),
+    ("os.getenv('HOME')", "attempt to call a nil value (field 'getenv')"),
+    ("os.exit(1)", "attempt to call a nil value (field 'exit')"),
+    ("os.remove('x')", "attempt to call a nil value (field 'remove')"),
+    ("require('os')", "attempt to call a nil value (global 'require')"),
+    ("dofile('/etc/passwd')", "attempt to call a nil value (global 'dofile')"),
+    ("loadfile('/etc/passwd')", "attempt to call a nil value (global 'loadfile')"),
+    ("package.loadlib('x', 'y')", "attempt to index a nil value (global 'package')"),
+    ("debug.getregistry()", "attempt to index a nil value (global 'debug')"),
+    ("string.dump(print)", "attempt to call a nil value (field 'dump')"),
+])
+def test_removed_functions_are_absent(small, code, fragment):
+    r = small.eval(code)
+    assert fragment in r.error.message
+    still_fine(small)
+
+
+def test_load_refuses_binary_chunks_and_runs_text(small):
+    r = run(small, r"""
+        local f, err = load("\27Lua\84\0\25\147\13\10\26\10")
+        local g = load("return 40 + ...")
+        return f, err, g(2)
+    """)
+    assert r.values == [None, "attempt to load a binary chunk (mode is 't')", 42]
+    still_fine(small)
+
+
+def test_string_metatable_changes_do_not_outlive_the_eval(small):
+    run(small, "getmetatable('').__index = {upper = function() return 'hacked' end}")
+    assert run(small, "return ('x'):upper()").values == ["X"]
+
+
+def test_instruction_limit_stops_loops_and_cannot_be_swallowed(small):
+    for code in (
+        "while true do end",
+        "while true do pcall(function() while true do end end) end",
+        "while true do xpcall(function() while true do end end, function(m) return m end) end",
+        "local co = coroutine.wrap(function() while true do end end) co()",
+        "while true do coroutine.resume(coroutine.create(function() while true do end end)) end",
+        "local function f() return f() end f()",  # a tail call runs forever
+    ):
+        r = small.eval("_home.keep = 'lost' " + code)
+        assert r.error.name == "instruction_limit", (code, r.error)
+        assert r.error.code == -7
+        assert "instruction limit exceeded" in r.error.message
+        assert r.stats.instructions == 20_000_000
+        still_fine(small)
+
+
+def test_the_same_script_stops_at_the_same_point_each_time(small):
+    code = "local n = 0 while true do n = n + 1 _home.n = n print(n) end"
+    first = small.eval(code)
+    assert small.eval(code).output == first.output
+
+
+def test_memory_limit_is_lua_not_enough_memory(small):
+    for code in (
+        "local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(1000) .. i end",
+        "return ('x'):rep(2^40)",
+        "local s = ('x'):rep(1e6) local t = {} for i = 1, 100 do t[i] = s .. i end",
+        "collectgarbage('stop') local t = {} for i = 1, 1e9 do t[i] = {} end",
+    ):
+        r = small.eval("_home.keep = 'lost' " + code)
+        assert r.error is not None, code
+        assert r.error.name in ("memory_limit", "runtime"), (code, r.error)
+        assert "not enough memory" in r.error.message or "too large" in r.error.message, r.error
+        still_fine(small)
+
+
+def test_memory_errors_are_catchable_and_the_cap_holds(small):
+    r = run(small, """
+        local ok, err = pcall(function() local t = {} for i = 1, 1e9 do t[i] = ('y'):rep(100) .. i end end)
+        collectgarbage()
+        return ok, err
+    """)
+    assert r.values == [False, "not enough memory"]
+    assert r.stats.heap_peak <= 8 * 1024 * 1024
+    still_fine(small)
+
+
+def test_stack_overflow_is_an_error_with_position(sb):
+    r = sb.eval("local function f(n) return 1 + f(n + 1) end f(1)")
+    assert r.error.name == "runtime"
+    assert "stack overflow" in r.error.message and r.error.message.startswith("input:1:")
+    assert sb.eval("return 1 + 1").values == [2]
+
+
+@pytest.mark.parametrize("code", [
+    "local t = setmetatable({}, {__index = function(t, k) return t[k + 1] end}) return t[1]",
+    "local function f(s) return (s:gsub('.', f)) end return f('abc')",
+    "local t = setmetatable({}, {__tostring = function(t) return tostring(t) end}) return tostring(t)",
+    "return load(('('):rep(1e5) .. '1' .. (')'):rep(1e5))()",
+])
+def test_deep_recursion_through_c_ends_in_an_error(small, code):
+    r = small.eval(code)
+    assert r.error is not None
+    assert r.error.name in ("runtime", "syntax", "memory_limit", "instruction_limit"), r.error
+    still_fine(small)
+
+
+def test_timeout_stops_a_script_stuck_inside_one_c_call(small):
+    # One string.find with many '.-' over a long subject: no VM instruction runs.
+    r = small.eval("_home.keep = 'lost' return string.find(('a'):rep(5000), ('.-'):rep(30) .. 'b')")
+    assert r.error.name == "timeout"
+    assert r.error.code == -9
+    assert "1500 ms" in r.error.message
+    still_fine(small)
+
+
+def test_output_is_capped_with_a_marker(small):
+    r = run(small, "for i = 1, 1000 do print(('x'):rep(50)) end return 'done'")
+    assert r.values == ["done"]
+    assert r.output_bytes.startswith(b"x" * 50 + b"\n")
+    assert r.output.endswith("\n[output truncated: more than 1000 bytes]\n")
+    assert len(r.output_bytes) == 1000 + len("\n[output truncated: more than 1000 bytes]\n")
+
+
+def test_code_larger_than_the_limit_is_refused_before_it_runs(small):
+    r = small.eval("_home.keep = 'lost' --" + "x" * 100_000)
+    assert r.error.name == "code_size" and r.error.code == -2
+    still_fine(small)
+
+
+def test_scripts_larger_than_64_kib_run():
+    with Sandbox() as sb:
+        body = "local t = {}\n" + "\n".join(f"t[{i}] = {i}" for i in range(60_000))
+        code = body + "\nreturn 'big', #t"
+        assert len(code) > 500_000
+        assert run(sb, code).values == ["big", 59_999]
+
+
+def test_output_and_code_keep_every_byte(sb):
+    r = run(sb, b"io.write('\\0\\255\\xff', 'caf\xc3\xa9') return '\\0z\\128'")
+    assert r.output_bytes == b"\x00\xff\xffcaf\xc3\xa9"
+    assert r.output == "\x00\ufffd\ufffdcafé"
+    assert r.values == [b"\x00z\x80"]
+
+
+def test_error_objects_that_are_not_strings(sb):
+    assert sb.eval("error({code = 1})").error.message == "(error object is a table value)"
+    assert sb.eval("error(setmetatable({}, {__tostring = function() return 'custom' end}))").error.message == "custom"
+    assert sb.eval("error(42)").error.message == "42"
+    assert sb.eval("error()").error.message == "(error object is a nil value)"
+    r = sb.eval("error(setmetatable({}, {__tostring = function() error('again') end}))")
+    assert r.error.name == "runtime"
+    assert sb.eval("return 1").values == [1]
+
+
+def test_runtime_errors_carry_position_and_traceback(sb):
+    r = sb.eval("local x = 1\nlocal function f()\n  error('boom')\nend\nf()")
+    assert r.error.message == "input:3: boom"
+    assert r.error.traceback.startswith("stack traceback:")
+    assert "input:5: in main chunk" in r.error.traceback
+
+
+def test_values_keep_trailing_nils_and_table_shapes(sb):
+    r = run(sb, "return 1, nil, {1, 2}, {a = {b = true}}, {}, print, nil")
+    assert r.values[:6] == [1, None, [1, 2], {"a": {"b": True}}, {}, r.values[5]]
+    assert r.values[5].startswith("function: ")
+    assert r.values[6] is None and len(r.values) == 7
+
+
+def test_clock_and_random_come_from_the_host():
+    with Sandbox(clock=1_000_000_000, random_seed=5) as a, Sandbox(clock=1_000_000_000, random_seed=5) as b:
+        code = "return os.time(), os.date('!%Y-%m-%d', os.time()), math.random(1, 1000000), math.random()"
+        ra = run(a, code).values
+        assert ra == run(b, code).values == run(a, code).values
+        assert ra[:2] == [1_000_000_000, "2001-09-09"]
+    with Sandbox() as c:
+        first = run(c, "return math.random(1, 2^40)").values
+        assert first != run(c, "return math.random(1, 2^40)").values
+
+
+def test_closed_sandbox_raises():
+    sb = Sandbox()
+    sb.close()
+    with pytest.raises(SandboxClosed):
+        sb.eval("return 1")
+
+
+def test_bad_input_to_the_api_is_refused_clearly():
+    with pytest.raises(ValueError, match="memory_bytes_max"):
+        Sandbox(memory_bytes_max=0)
+    with pytest.raises(ValueError, match="timeout_ms"):
+        Sandbox(timeout_ms=-1)
+    with Sandbox() as sb, pytest.raises(TypeError, match="code must be str or bytes"):
+        sb.eval(42)
