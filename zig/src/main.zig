@@ -177,8 +177,6 @@ fn restoreProtected(Lopt: ?*lua.State) callconv(.c) c_int {
     const had_finalizers = sandbox.finalizers_registered;
     sandbox.restore(L);
     sandbox.finalizers_registered = had_finalizers;
-    ext_table.beginEval(L);
-    lua.pop(L, 1);
     return 0;
 }
 

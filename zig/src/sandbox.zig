@@ -101,6 +101,13 @@ fn pushMutableTables(L: *lua.State) c_int {
     return c.lua_gettop(L) - g + 1;
 }
 
+/// The number of entries of a pristine copy, kept under a key no script sees.
+fn copyLength(L: *lua.State, copy: c_int) i64 {
+    _ = c.lua_rawgetp(L, copy, &key_pristine);
+    defer lua.pop(L, 1);
+    return c.lua_tointegerx(L, -1, null);
+}
+
 fn recordPristine(L: *lua.State) void {
     c.lua_createtable(L, 0, 10);
     const pristine = c.lua_gettop(L);
@@ -110,12 +117,16 @@ fn recordPristine(L: *lua.State) void {
         const t = pristine + 1 + i;
         c.lua_pushvalue(L, t);
         c.lua_createtable(L, 0, 32);
+        var count: i64 = 0;
         c.lua_pushnil(L);
         while (c.lua_next(L, t) != 0) {
             c.lua_pushvalue(L, -2);
             c.lua_rotate(L, -2, 1);
             c.lua_rawset(L, -4);
+            count += 1;
         }
+        c.lua_pushinteger(L, count);
+        c.lua_rawsetp(L, -2, &key_pristine);
         c.lua_rawset(L, pristine);
     }
     lua.pop(L, n);
@@ -123,7 +134,8 @@ fn recordPristine(L: *lua.State) void {
 }
 
 /// Gives the state back the environment `init` recorded, so nothing of one
-/// eval (globals, changed libraries, metatables) reaches the next.
+/// eval (globals, changed libraries, metatables) reaches the next. One pass
+/// puts back what changed; a second, rarely needed, what was deleted.
 pub fn restore(L: *lua.State) void {
     _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_pristine);
     const pristine = c.lua_gettop(L);
@@ -131,25 +143,42 @@ pub fn restore(L: *lua.State) void {
     while (c.lua_next(L, pristine) != 0) {
         const copy = c.lua_gettop(L);
         const t = copy - 1;
+        var kept: i64 = 0;
         c.lua_pushnil(L);
         while (c.lua_next(L, t) != 0) {
-            lua.pop(L, 1);
-            c.lua_pushvalue(L, -1);
+            c.lua_pushvalue(L, -2);
             if (c.lua_rawget(L, copy) == lua.TNIL) {
+                lua.pop(L, 1);
                 c.lua_pushvalue(L, -2);
                 c.lua_pushnil(L);
-                c.lua_rawset(L, t);
+                c.lua_rawset(L, t); // clearing a field during traversal is allowed
+            } else {
+                kept += 1;
+                if (c.lua_rawequal(L, -1, -2) == 0) {
+                    c.lua_pushvalue(L, -3);
+                    c.lua_rotate(L, -2, 1);
+                    c.lua_rawset(L, t);
+                } else lua.pop(L, 1);
             }
             lua.pop(L, 1);
         }
-        c.lua_pushnil(L);
-        while (c.lua_next(L, copy) != 0) {
-            c.lua_pushvalue(L, -2);
-            c.lua_rotate(L, -2, 1);
-            c.lua_rawset(L, t);
+        if (kept != copyLength(L, copy)) {
+            c.lua_pushnil(L);
+            while (c.lua_next(L, copy) != 0) {
+                if (c.lua_type(L, -2) == lua.TLIGHTUSERDATA) {
+                    lua.pop(L, 1);
+                    continue;
+                }
+                c.lua_pushvalue(L, -2);
+                c.lua_rotate(L, -2, 1);
+                c.lua_rawset(L, t);
+            }
         }
-        c.lua_pushnil(L);
-        _ = c.lua_setmetatable(L, t);
+        if (c.lua_getmetatable(L, t) != 0) {
+            lua.pop(L, 1);
+            c.lua_pushnil(L);
+            _ = c.lua_setmetatable(L, t);
+        }
         lua.pop(L, 1);
     }
     lua.pop(L, 1);
