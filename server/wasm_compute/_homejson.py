@@ -1,0 +1,137 @@
+"""`_home` as typed JSON (zig/ABI.md §10): what the browser and the server exchange."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+
+from ._store import INT64_MAX, INT64_MIN, MAX_DEPTH, Store, TableRef
+
+
+class HomeJSONError(ValueError):
+    """A snapshot that does not follow zig/ABI.md §10."""
+
+
+def dump(store: Store, tid: int = Store.ROOT) -> dict:
+    """The table `tid` and everything under it, in the store's order."""
+    root: list = []
+    stack = [(tid, root)]
+    while stack:
+        table, out = stack.pop()
+        for key, value in store.entries(table):
+            if isinstance(value, TableRef):
+                child: list = []
+                stack.append((value.id, child))
+                out.append([_scalar(key), {"t": child}])
+            else:
+                out.append([_scalar(key), _scalar(value)])
+    return {"t": root}
+
+
+def _scalar(v):
+    if v is True or v is False:
+        return v
+    if isinstance(v, int):
+        return {"i": str(v)}
+    if isinstance(v, float):
+        if math.isnan(v):
+            return {"f": "nan"}
+        if math.isinf(v):
+            return {"f": "inf" if v > 0 else "-inf"}
+        if v == 0 and math.copysign(1, v) < 0:
+            return {"f": "-0"}
+        return {"f": v}
+    try:
+        return v.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"b": base64.b64encode(v).decode("ascii")}
+
+
+def parse(data) -> list:
+    """Validates a snapshot and returns its entries as [(key, value)], where a
+    nested table is again such a list. Raises HomeJSONError naming the place."""
+    if not isinstance(data, dict) or set(data) != {"t"}:
+        raise HomeJSONError('home: the snapshot must be a table {"t": [...]}')
+    return _table(data, "home", 0)
+
+
+def _table(node, path: str, depth: int) -> list:
+    if depth > MAX_DEPTH:
+        raise HomeJSONError(f"{path}: nested deeper than {MAX_DEPTH} levels")
+    entries = node["t"]
+    if not isinstance(entries, list):
+        raise HomeJSONError(f'{path}: "t" must be a list of [key, value] pairs')
+    out = []
+    seen = set()
+    for n, pair in enumerate(entries):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise HomeJSONError(f"{path}: entry {n} is not a [key, value] pair")
+        key = _value(pair[0], f"{path} key {n}")
+        if isinstance(key, (bool, float, list)):
+            raise HomeJSONError(f"{path}: key {n} must be an integer or a string")
+        if key in seen:
+            raise HomeJSONError(f"{path}: key {key!r} appears twice")
+        seen.add(key)
+        where = f"{path}[{key!r}]"
+        value = pair[1]
+        if isinstance(value, dict) and set(value) == {"t"}:
+            out.append((key, _table(value, where, depth + 1)))
+        else:
+            out.append((key, _value(value, where)))
+    return out
+
+
+def _value(node, path: str):
+    if node is True or node is False:
+        return node
+    if isinstance(node, str):
+        return node.encode("utf-8", "surrogatepass")
+    if isinstance(node, dict) and len(node) == 1:
+        (tag, payload), = node.items()
+        if tag == "i" and isinstance(payload, str):
+            try:
+                v = int(payload, 10)
+            except ValueError:
+                v = None
+            if v is not None and INT64_MIN <= v <= INT64_MAX:
+                return v
+        elif tag == "f":
+            special = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "-0": -0.0}
+            if isinstance(payload, str) and payload in special:
+                return special[payload]
+            if isinstance(payload, (int, float)) and not isinstance(payload, bool) and math.isfinite(payload):
+                return float(payload)
+        elif tag == "b" and isinstance(payload, str):
+            try:
+                return base64.b64decode(payload, validate=True)
+            except binascii.Error:
+                pass
+    raise HomeJSONError(f"{path}: {_short(node)} is not a value of a _home snapshot")
+
+
+def _short(node) -> str:
+    text = repr(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load(store: Store, data, tid: int = Store.ROOT) -> None:
+    """Replaces table `tid` with the snapshot, in one transaction; nothing
+    changes when the snapshot is invalid."""
+    entries = parse(data)
+    store.begin()
+    try:
+        for key, _ in store.entries(tid):
+            store.delete(tid, key)
+        stack = [(tid, entries)]
+        while stack:
+            table, items = stack.pop()
+            for key, value in items:
+                if isinstance(value, list):
+                    stack.append((store.set_new_table(table, key), value))
+                else:
+                    store.set(table, key, value)
+    except BaseException:
+        store.rollback()
+        raise
+    store.commit()
