@@ -229,3 +229,24 @@ def test_bad_input_to_the_api_is_refused_clearly():
         Sandbox(timeout_ms=-1)
     with Sandbox() as sb, pytest.raises(TypeError, match="code must be str or bytes"):
         sb.eval(42)
+
+
+def test_wrapped_functions_behave_as_upstream(sb):
+    """Regressions found by Lua's own test suite (lua/TESTES.md)."""
+    r = run(sb, """
+        x = 5
+        local gc_read = false
+        local mt = setmetatable({}, {__index = function(_, k) gc_read = true end})
+        setmetatable({}, mt)
+        return load("return x")(), select("#", math.randomseed()),
+               select(2, load("return 1", "c", "b")), gc_read
+    """)
+    assert r.values[:2] == [5, 2]
+    assert r.values[2].startswith("attempt to load a text chunk")
+    assert r.values[3] is False
+    for code, message in {
+        "setmetatable(1, {})": "bad argument #1 to 'setmetatable' (table expected, got number)",
+        "math.random('x')": "bad argument #1 to 'random' (number expected, got string)",
+        "load(42)": "bad argument #1 to 'load' (function expected, got number)",
+    }.items():
+        assert sb.eval(code).error.message == "input:1: " + message, code

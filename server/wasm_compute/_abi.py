@@ -32,7 +32,7 @@ ROOT_ID = 1
 _I64 = struct.Struct("<q")
 _F64 = struct.Struct("<d")
 _U32 = struct.Struct("<I")
-_LIMITS = struct.Struct("<QQII")
+_LIMITS = struct.Struct("<QQIIqI4x")
 _STATS = struct.Struct("<IIII")
 _TAIL = struct.Struct("<QII")
 
@@ -53,9 +53,10 @@ class Limits:
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
                 raise ValueError(f"{name} must be an integer from 1 to {top}, not {value!r}")
 
-    def encode(self) -> bytes:
+    def encode(self, random_seed: int, seed_fixed: bool) -> bytes:
+        """The limits record, with the seed of math.random (ABI §3)."""
         return _LIMITS.pack(self.memory_bytes_max, self.instructions_max,
-                            self.output_bytes_max, self.code_bytes_max)
+                            self.output_bytes_max, self.code_bytes_max, random_seed, int(seed_fixed))
 
 
 class LuaObject(str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import secrets
 from importlib import metadata
 import tempfile
 import threading
@@ -100,14 +101,13 @@ class WasmtimeEngine:
                  clock, random_seed, timeout_ms: int):
         self._bridge = bridge
         self._clock = clock
-        self._random_seed = random_seed
         self._timeout_ticks = max(1, -(-timeout_ms // int(_TICK_S * 1000))) + 1
         engine = _get_engine()
         module = load_module(wasm_path)
         self._store = wasmtime.Store(engine)
         self._store.set_epoch_deadline(2**62)
         linker = wasmtime.Linker(engine)
-        i32, i64, f64 = wasmtime.ValType.i32(), wasmtime.ValType.i64(), wasmtime.ValType.f64()
+        i32, f64 = wasmtime.ValType.i32(), wasmtime.ValType.f64()
         for name, params, results, fn in (
             ("js_ext_table_get", [i32] * 5, [i32], self._get),
             ("js_ext_table_set", [i32] * 5, [i32], self._set),
@@ -115,7 +115,6 @@ class WasmtimeEngine:
             ("js_ext_table_size", [i32], [i32], self._size),
             ("js_ext_table_keys", [i32] * 3, [i32], self._keys),
             ("js_clock", [i32], [f64], self._clock_import),
-            ("js_random_seed", [], [i64], self._seed_import),
         ):
             linker.define_func("env", name, wasmtime.FuncType(params, results), fn)
         instance = linker.instantiate(self._store, module)
@@ -129,7 +128,9 @@ class WasmtimeEngine:
         self._gc = exports["run_gc"]
         exports["_initialize"](self._store)
         self._buffer = exports["get_buffer_ptr"](self._store)
-        self._write(self._buffer, limits.encode())
+        seed_fixed = random_seed is not None
+        seed = random_seed if seed_fixed else secrets.randbits(63)
+        self._write(self._buffer, limits.encode(seed, seed_fixed))
         status = exports["init"](self._store)
         if status != _abi.SUCCESS:
             raise RuntimeError(f"lua.wasm init failed with status {status}")
@@ -188,9 +189,6 @@ class WasmtimeEngine:
 
     def _clock_import(self, kind):
         return self._clock(kind)
-
-    def _seed_import(self):
-        return self._random_seed()
 
     # ---------------------------------------------------------------- calls
 

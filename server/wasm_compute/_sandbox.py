@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 import time
 from collections.abc import Mapping
@@ -35,8 +34,8 @@ class Sandbox:
     code_bytes_max; timeout_ms bounds the wall time of one eval (a script stuck
     inside one C call, such as a pattern match).
     clock: None for the real clock, or fixed Unix seconds for os.time/os.date
-    (os.clock then reads 0). random_seed: None for a fresh seed per eval, or a
-    fixed integer.
+    (os.clock then reads 0). random_seed: None for a random generator that runs
+    on across evals, or an integer: every eval then draws the same numbers.
     """
 
     def __init__(self, home: Store | Mapping | list | None = None, *,
@@ -77,18 +76,13 @@ class Sandbox:
 
     def _new_engine(self):
         return self._engine_factory(self._wasm_path, self.limits, self._bridge,
-                                    self._clock_now, self._seed, self.timeout_ms)
+                                    self._clock_now, self._random_seed, self.timeout_ms)
 
     # ABI §7: what the module asks of the host.
     def _clock_now(self, kind: int) -> float:
         if self._clock is not None:
             return float(self._clock) if kind == 0 else 0.0
         return time.time() if kind == 0 else time.process_time() - self._started
-
-    def _seed(self) -> int:
-        if self._random_seed is not None:
-            return self._random_seed
-        return secrets.randbits(63)
 
     @property
     def store(self) -> Store:

@@ -43,11 +43,13 @@ export fn get_buffer_size() u32 {
 /// ABI §3: limits are read from the start of the buffer; zero means default.
 export fn init() i32 {
     if (state != null) return @intFromEnum(Status.success);
-    const limits = buffer[0..24];
+    const limits = buffer[0..40];
     const memory = std.mem.readInt(u64, limits[0..8], .little);
     const instructions = std.mem.readInt(u64, limits[8..16], .little);
     const out = std.mem.readInt(u32, limits[16..20], .little);
     const code = std.mem.readInt(u32, limits[20..24], .little);
+    sandbox.random_seed = std.mem.readInt(i64, limits[24..32], .little);
+    sandbox.random_seed_fixed = std.mem.readInt(u32, limits[32..36], .little) & 1 != 0;
     alloc.memory_bytes_max = if (memory == 0) alloc.memory_bytes_max_default else @intCast(@min(memory, std.math.maxInt(u32)));
     sandbox.instructions_max = if (instructions == 0) sandbox.instructions_max_default else instructions;
     output.output_bytes_max = if (out == 0) output.output_bytes_max_default else out;

@@ -64,7 +64,8 @@ fn encode(L: *lua.State, idx: c_int, visiting: c_int, depth: u32) error{OutOfMem
             break;
         }
         const key = c.lua_gettop(L) - 1;
-        try encode(L, key, visiting, depth + 1);
+        // A table as a key is shown by its address: a key must stay a scalar.
+        if (c.lua_type(L, key) == lua.TTABLE) try other(L, key) else try encode(L, key, visiting, depth + 1);
         try encode(L, key + 1, visiting, depth + 1);
         count += 1;
         c.lua_rotate(L, -3, -1);

@@ -9,8 +9,6 @@ const err = @import("error.zig");
 const output = @import("output.zig");
 const c = lua.c;
 
-extern "env" fn js_random_seed() i64;
-
 pub const instructions_max_default: u64 = 1_000_000_000;
 /// Instructions between two checks of the budget.
 pub const instructions_step = 1000;
@@ -19,13 +17,15 @@ pub var instructions_max: u64 = instructions_max_default;
 pub var instructions_used: u64 = 0;
 pub var instructions_exhausted = false;
 
-var random_seeded = false;
+/// ABI §3: a fixed seed makes every eval draw the same numbers; otherwise the
+/// generator, seeded once by the host, runs on from eval to eval.
+pub var random_seed: i64 = 0;
+pub var random_seed_fixed = false;
 var memory_warned = false;
 /// A metatable with `__gc` was set in this eval: collect before the next one.
 pub var finalizers_registered = false;
 
 var key_pristine: u8 = 0;
-var key_random: u8 = 0;
 var key_randomseed: u8 = 0;
 
 /// Opens the sandbox's libraries into a new state and records the pristine
@@ -66,15 +66,10 @@ pub fn open(L: *lua.State) void {
     lua.pop(L, 1);
 
     _ = c.lua_getfield(L, g, "math");
-    _ = c.lua_getfield(L, -1, "random");
-    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_random);
     _ = c.lua_getfield(L, -1, "randomseed");
     c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_randomseed);
-    lua.pushFn(L, random);
-    c.lua_setfield(L, -2, "random");
-    lua.pushFn(L, randomSeed);
-    c.lua_setfield(L, -2, "randomseed");
     lua.pop(L, 1);
+    seed(L);
 
     lua.pop(L, 1);
     recordPristine(L);
@@ -193,7 +188,7 @@ pub fn restore(L: *lua.State) void {
 
     _ = c.lua_gc(L, c.LUA_GCRESTART);
     _ = c.lua_gc(L, c.LUA_GCINC, @as(c_int, 0), @as(c_int, 0), @as(c_int, 0));
-    random_seeded = false;
+    if (random_seed_fixed) seed(L);
     memory_warned = false;
     finalizers_registered = false;
     instructions_used = 0;
@@ -237,21 +232,33 @@ fn countHook(Lopt: ?*lua.State, ar: ?*c.lua_Debug) callconv(.c) void {
 // ---------------------------------------------------------------- replaced functions
 
 /// `load` for text chunks only: a binary chunk could break the VM's invariants.
+/// Arguments are checked here, so errors name 'load' as the original would.
 fn loadText(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
-    c.lua_settop(L, 4);
-    _ = c.lua_pushstring(L, "t");
+    if (c.lua_type(L, 1) != lua.TSTRING) c.luaL_checktype(L, 1, lua.TFUNCTION);
+    _ = c.luaL_optlstring(L, 2, null, null);
+    const mode = c.luaL_optlstring(L, 3, "bt", null);
+    // A mode that does not allow text allows nothing here.
+    const text_allowed = std.mem.indexOfScalar(u8, std.mem.span(mode), 't') != null;
+    const n = @max(c.lua_gettop(L), 3);
+    c.lua_settop(L, n);
+    _ = c.lua_pushstring(L, if (text_allowed) "t" else "");
     c.lua_replace(L, 3);
     c.lua_pushvalue(L, lua.upvalueIndex(1));
     c.lua_rotate(L, 1, 1);
-    c.lua_callk(L, 4, c.LUA_MULTRET, 0, null);
+    c.lua_callk(L, n, c.LUA_MULTRET, 0, null);
     return c.lua_gettop(L);
 }
 
+/// `setmetatable`, noting metatables with `__gc` (looked up raw, as Lua does).
 fn setMetatable(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
-    if (c.lua_type(L, 2) == lua.TTABLE) {
-        if (c.lua_getfield(L, 2, "__gc") != lua.TNIL) finalizers_registered = true;
+    const t = c.lua_type(L, 2);
+    c.luaL_checktype(L, 1, lua.TTABLE);
+    if (t != lua.TNIL and t != lua.TTABLE) _ = c.luaL_typeerror(L, 2, "nil or table");
+    if (t == lua.TTABLE) {
+        _ = c.lua_pushstring(L, "__gc");
+        if (c.lua_rawget(L, 2) != lua.TNIL) finalizers_registered = true;
         lua.pop(L, 1);
     }
     c.lua_settop(L, 2);
@@ -261,38 +268,10 @@ fn setMetatable(Lopt: ?*lua.State) callconv(.c) c_int {
     return 1;
 }
 
-/// The seed of `math.random` comes from the host once per eval, at first use.
-fn seedOnce(L: *lua.State) void {
-    if (random_seeded) return;
-    random_seeded = true;
+fn seed(L: *lua.State) void {
     _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_randomseed);
-    c.lua_pushinteger(L, js_random_seed());
+    c.lua_pushinteger(L, random_seed);
     c.lua_callk(L, 1, 0, 0, null);
-}
-
-fn random(Lopt: ?*lua.State) callconv(.c) c_int {
-    const L = lua.state(Lopt);
-    seedOnce(L);
-    const n = c.lua_gettop(L);
-    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_random);
-    c.lua_rotate(L, 1, 1);
-    c.lua_callk(L, n, c.LUA_MULTRET, 0, null);
-    return c.lua_gettop(L);
-}
-
-fn randomSeed(Lopt: ?*lua.State) callconv(.c) c_int {
-    const L = lua.state(Lopt);
-    if (c.lua_gettop(L) == 0) {
-        random_seeded = false;
-        seedOnce(L);
-        return 0;
-    }
-    random_seeded = true;
-    const n = c.lua_gettop(L);
-    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_randomseed);
-    c.lua_rotate(L, 1, 1);
-    c.lua_callk(L, n, c.LUA_MULTRET, 0, null);
-    return c.lua_gettop(L);
 }
 
 // ---------------------------------------------------------------- io

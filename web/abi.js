@@ -1,0 +1,199 @@
+// The host side of zig/ABI.md in JavaScript: status codes, the value encoding
+// (§4.1), the result record (§4) and the typed JSON of results (§10).
+// It mirrors server/wasm_compute/_abi.py; both hosts must agree byte for byte.
+//
+// Lua integers are 64-bit, so they travel as BigInt: a Number would round
+// anything past 2^53. Floats are Numbers. Lua strings are bytes (Uint8Array).
+
+export const STATUS = Object.freeze({
+  SUCCESS: 0, NULL_STATE: -1, INVALID_SIZE: -2, COMPILE_FAILED: -3, RUNTIME_FAILED: -4,
+  BUFFER_OVERFLOW: -5, MEMORY_LIMIT: -6, INSTRUCTION_LIMIT: -7, STORE_FAILED: -8,
+  TIMEOUT: -9, TRAP: -10,
+});
+
+// The names hosts give to error codes (server/wasm_compute/_errors.py).
+const ERROR_NAMES = new Map([
+  [-2, "code_size"], [-3, "syntax"], [-4, "runtime"], [-6, "memory_limit"],
+  [-7, "instruction_limit"], [-8, "store"], [-9, "timeout"], [-10, "trap"],
+]);
+
+export function errorFor(code, message, traceback = "") {
+  return { code, name: ERROR_NAMES.get(code) ?? "error", message, traceback };
+}
+
+export const TAG = Object.freeze({
+  NIL: 0, FALSE: 1, TRUE: 2, INT: 3, FLOAT: 4, STRING: 5, REF: 6, NEW: 7, TABLE: 8, OTHER: 9,
+});
+
+export const ROOT_ID = 1;
+
+/** A table id inside a store value. */
+export class TableRef {
+  constructor(id) { this.id = id; }
+}
+
+/** A table of a result: [key, value] pairs in the order the module sent them. */
+export class LuaTable {
+  constructor(pairs) { this.pairs = pairs; }
+}
+
+/** A value with no JSON counterpart (function, thread, cycle): its text. */
+export class LuaObject {
+  constructor(text) { this.text = text; }
+}
+
+export const NEW_TABLE = Symbol("new table");
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8Lossy = new TextDecoder("utf-8");
+export const encodeText = (s) => new TextEncoder().encode(s);
+
+export class MalformedError extends Error {}
+
+export class Writer {
+  constructor(size = 64) {
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+    this.length = 0;
+  }
+  room(n) {
+    if (this.length + n <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+    this.view = new DataView(grown.buffer);
+  }
+  u8(v) { this.room(1); this.bytes[this.length++] = v; }
+  u32(v) { this.room(4); this.view.setUint32(this.length, v, true); this.length += 4; }
+  i64(v) { this.room(8); this.view.setBigInt64(this.length, v, true); this.length += 8; }
+  f64(v) { this.room(8); this.view.setFloat64(this.length, v, true); this.length += 8; }
+  put(b) { this.room(b.length); this.bytes.set(b, this.length); this.length += b.length; }
+  result() { return this.bytes.subarray(0, this.length); }
+}
+
+export class Reader {
+  constructor(bytes) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.at = 0;
+  }
+  need(n) { if (this.at + n > this.bytes.length) throw new MalformedError("record ends early"); }
+  u8() { this.need(1); return this.bytes[this.at++]; }
+  u32() { this.need(4); const v = this.view.getUint32(this.at, true); this.at += 4; return v; }
+  take(n) { this.need(n); const b = this.bytes.slice(this.at, this.at + n); this.at += n; return b; }
+  value(allowNew = false) {
+    const tag = this.u8();
+    switch (tag) {
+      case TAG.NIL: return null;
+      case TAG.FALSE: return false;
+      case TAG.TRUE: return true;
+      case TAG.INT: { this.need(8); const v = this.view.getBigInt64(this.at, true); this.at += 8; return v; }
+      case TAG.FLOAT: { this.need(8); const v = this.view.getFloat64(this.at, true); this.at += 8; return v; }
+      case TAG.STRING: return this.take(this.u32());
+      case TAG.REF: return new TableRef(this.u32());
+      case TAG.NEW: if (allowNew) return NEW_TABLE; break;
+      case TAG.TABLE: {
+        const n = this.u32();
+        const pairs = [];
+        for (let i = 0; i < n; i++) pairs.push([this.value(), this.value()]);
+        return new LuaTable(pairs);
+      }
+      case TAG.OTHER: return new LuaObject(utf8Lossy.decode(this.take(this.u32())));
+    }
+    throw new MalformedError(`unexpected tag ${tag}`);
+  }
+  key() {
+    const k = this.value();
+    if (typeof k !== "bigint" && !(k instanceof Uint8Array)) throw new MalformedError("invalid key");
+    return k;
+  }
+}
+
+/** Encodes a store key (BigInt or bytes). */
+export function writeKey(w, key) {
+  if (typeof key === "bigint") { w.u8(TAG.INT); w.i64(key); return; }
+  w.u8(TAG.STRING); w.u32(key.length); w.put(key);
+}
+
+/** Encodes a store value: null, boolean, BigInt, Number (float), bytes, TableRef. */
+export function writeValue(w, v) {
+  if (v === null) w.u8(TAG.NIL);
+  else if (v === true) w.u8(TAG.TRUE);
+  else if (v === false) w.u8(TAG.FALSE);
+  else if (typeof v === "bigint") { w.u8(TAG.INT); w.i64(v); }
+  else if (typeof v === "number") { w.u8(TAG.FLOAT); w.f64(v); }
+  else if (v instanceof Uint8Array) { w.u8(TAG.STRING); w.u32(v.length); w.put(v); }
+  else if (v instanceof TableRef) { w.u8(TAG.REF); w.u32(v.id); }
+  else throw new TypeError(`not a store value: ${v}`);
+}
+
+export function parseRecord(status, bytes) {
+  const r = new Reader(bytes);
+  const output = r.take(r.u32());
+  const count = r.u32();
+  const values = [];
+  for (let i = 0; i < count; i++) values.push(r.value());
+  const message = utf8Lossy.decode(r.take(r.u32()));
+  const traceback = utf8Lossy.decode(r.take(r.u32()));
+  r.need(16);
+  const instructions = Number(r.view.getBigUint64(r.at, true));
+  const heapUsed = r.view.getUint32(r.at + 8, true);
+  const heapPeak = r.view.getUint32(r.at + 12, true);
+  if (r.at + 16 !== bytes.length) throw new MalformedError("trailing bytes after the record");
+  return { status, output, values, message, traceback, instructions, heapUsed, heapPeak };
+}
+
+// ---------------------------------------------------------------- typed JSON (§10)
+
+function base64(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export function unbase64(text) {
+  const s = atob(text);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Lua bytes as text when valid UTF-8 (else null). */
+export function textOf(bytes) {
+  try { return utf8.decode(bytes); } catch { return null; }
+}
+
+export function lossyText(bytes) { return utf8Lossy.decode(bytes); }
+
+/** A scalar in the typed JSON of zig/ABI.md §10. */
+export function wireScalar(v) {
+  if (v === null) return null;
+  if (v === true || v === false) return v;
+  if (typeof v === "bigint") return { i: v.toString() };
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return { f: "nan" };
+    if (v === Infinity) return { f: "inf" };
+    if (v === -Infinity) return { f: "-inf" };
+    if (Object.is(v, -0)) return { f: "-0" };
+    return { f: v };
+  }
+  if (v instanceof Uint8Array) {
+    const t = textOf(v);
+    return t !== null ? t : { b: base64(v) };
+  }
+  if (v instanceof LuaObject) return { o: v.text };
+  throw new TypeError(`not a scalar: ${v}`);
+}
+
+/** A result value as typed JSON. A table whose keys are exactly 1..n is
+ *  written in index order, as the Python host writes its lists. */
+export function wireValue(v) {
+  if (!(v instanceof LuaTable)) return wireScalar(v);
+  let pairs = v.pairs;
+  const n = pairs.length;
+  if (n > 0 && pairs.every(([k]) => typeof k === "bigint" && k >= 1n && k <= BigInt(n))) {
+    const seen = new Set(pairs.map(([k]) => k));
+    if (seen.size === n) pairs = [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  }
+  return { t: pairs.map(([k, val]) => [wireValue(k), wireValue(val)]) };
+}

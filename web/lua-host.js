@@ -1,0 +1,208 @@
+// The JavaScript host of lua.wasm: zig/ABI.md implemented section by section,
+// as server/wasm_compute/_engine_wasmtime.py, _bridge.py and _sandbox.py do
+// in Python. Runs wherever WebAssembly with exception handling runs (a page,
+// a worker); it has no DOM and no storage of its own.
+//
+//   import { createLua } from "./lua-host.js";
+//   const lua = await createLua({ wasm: "lua.wasm" });
+//   const r = lua.run("_home.n = (_home.n or 0) + 1 return _home.n");
+//   r.values  // [{i: "1"}]     typed JSON, zig/ABI.md §10
+//   lua.store.dump()           // _home as typed JSON
+
+import {
+  STATUS, ROOT_ID, NEW_TABLE, TableRef, LuaTable, LuaObject, Reader, Writer,
+  writeKey, writeValue, parseRecord, wireValue, textOf, lossyText, errorFor, encodeText,
+} from "./abi.js";
+import { HomeStore, NoSuchTable } from "./home-store.js";
+
+export const DEFAULT_LIMITS = Object.freeze({
+  memoryBytesMax: 64 * 1024 * 1024,
+  instructionsMax: 1_000_000_000,
+  outputBytesMax: 1024 * 1024,
+  codeBytesMax: 1024 * 1024,
+});
+
+let compiled = new Map();
+
+/** Compiles lua.wasm once per URL (or takes bytes / a WebAssembly.Module). */
+export async function compileLua(wasm = "lua.wasm") {
+  if (wasm instanceof WebAssembly.Module) return wasm;
+  if (wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm)) return WebAssembly.compile(wasm);
+  if (!compiled.has(wasm)) {
+    const response = fetch(wasm);
+    compiled.set(wasm, (WebAssembly.compileStreaming
+      ? WebAssembly.compileStreaming(response)
+      : response.then((r) => r.arrayBuffer()).then((b) => WebAssembly.compile(b)))
+      .catch((e) => { compiled.delete(wasm); throw e; }));
+  }
+  return compiled.get(wasm);
+}
+
+/**
+ * options: wasm (URL, bytes or Module), store (a HomeStore), limits
+ * ({memoryBytesMax, instructionsMax, outputBytesMax, codeBytesMax}),
+ * clock (null for the real clock, or fixed Unix seconds), randomSeed (null for a
+ * generator that runs on across evals, or an integer: every eval draws the same numbers).
+ */
+export async function createLua(options = {}) {
+  const module = await compileLua(options.wasm ?? "lua.wasm");
+  return new LuaHost(module, options);
+}
+
+export class LuaHost {
+  constructor(module, { store = new HomeStore(), limits = {}, clock = null, randomSeed = null } = {}) {
+    this.store = store;
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.clock = clock;
+    this.started = performance.now();
+    this.active = false; // a transaction of the current eval is open (ABI §6.1)
+    this.instance = new WebAssembly.Instance(module, { env: this.imports() });
+    const ex = this.instance.exports;
+    this.exports = ex;
+    ex._initialize(); // ABI §1.1: a WASI reactor
+    // ABI §3: the limits record, with the seed of math.random.
+    const limitsRecord = new DataView(new ArrayBuffer(40));
+    limitsRecord.setBigUint64(0, BigInt(this.limits.memoryBytesMax), true);
+    limitsRecord.setBigUint64(8, BigInt(this.limits.instructionsMax), true);
+    limitsRecord.setUint32(16, this.limits.outputBytesMax, true);
+    limitsRecord.setUint32(20, this.limits.codeBytesMax, true);
+    const words = crypto.getRandomValues(new Uint32Array(2));
+    const seed = randomSeed !== null
+      ? BigInt.asIntN(64, BigInt(randomSeed))
+      : (BigInt(words[0] & 0x7fffffff) << 32n) | BigInt(words[1]);
+    limitsRecord.setBigInt64(24, seed, true);
+    limitsRecord.setUint32(32, randomSeed !== null ? 1 : 0, true);
+    this.memory().set(new Uint8Array(limitsRecord.buffer), ex.get_buffer_ptr());
+    const status = ex.init(); // ABI §1.2
+    if (status !== STATUS.SUCCESS) throw new Error(`lua.wasm init failed with status ${status}`);
+    this.buffer = ex.get_buffer_ptr(); // init may move the buffer
+    this.bufferSize = ex.get_buffer_size();
+  }
+
+  // The view must be made again after every call: memory.grow detaches it.
+  memory() { return new Uint8Array(this.exports.memory.buffer); }
+
+  read(ptr, len) { return this.memory().slice(ptr, ptr + len); }
+
+  // ABI §6: write when it fits, else say how much room it needs.
+  answer(bytes, ptr, max) {
+    if (bytes.length <= max) this.memory().set(bytes, ptr);
+    return bytes.length;
+  }
+
+  begin() {
+    if (!this.active) {
+      this.store.begin();
+      this.active = true;
+    }
+  }
+
+  finish(committed) {
+    if (!this.active) return;
+    this.active = false;
+    if (committed) this.store.commit();
+    else this.store.rollback();
+  }
+
+  imports() {
+    const host = this;
+    const key = (ptr, len) => new Reader(host.read(ptr, len)).key();
+    const guard = (fn) => (...args) => {
+      host.begin();
+      try { return fn(...args); } catch (e) { if (e instanceof NoSuchTable) return -1; throw e; }
+    };
+    return {
+      // ABI §6
+      js_ext_table_get: guard((tid, kp, kl, vp, vmax) => {
+        const w = new Writer();
+        writeValue(w, host.store.get(tid, key(kp, kl)));
+        return host.answer(w.result(), vp, vmax);
+      }),
+      js_ext_table_set: guard((tid, kp, kl, vp, vl) => {
+        let k, v;
+        try {
+          k = key(kp, kl);
+          v = new Reader(host.read(vp, vl)).value(true);
+        } catch { return -2; }
+        if (v === NEW_TABLE) return host.store.setNewTable(tid, k);
+        if (v === null || v instanceof TableRef || v instanceof LuaTable || v instanceof LuaObject) return -2;
+        host.store.set(tid, k, v);
+        return 0;
+      }),
+      js_ext_table_delete: guard((tid, kp, kl) => {
+        host.store.delete(tid, key(kp, kl));
+        return 0;
+      }),
+      js_ext_table_size: guard((tid) => host.store.size(tid)),
+      js_ext_table_keys: guard((tid, bp, bmax) => {
+        const entries = host.store.entries(tid);
+        const w = new Writer(16 + entries.length * 16);
+        w.u32(entries.length);
+        for (const [k, v] of entries) { writeKey(w, k); writeValue(w, v); }
+        return host.answer(w.result(), bp, bmax);
+      }),
+      // ABI §7
+      js_clock: (kind) => {
+        if (host.clock !== null) return kind === 0 ? host.clock : 0;
+        return kind === 0 ? Date.now() / 1000 : (performance.now() - host.started) / 1000;
+      },
+    };
+  }
+
+  /**
+   * Runs one eval (ABI §1.3) and returns
+   * {output, outputBase64, values, error, stats}: output is text (invalid UTF-8
+   * replaced; outputBase64 carries the exact bytes then), values are typed JSON
+   * (ABI §10, null for nil), error is null or {code, name, message, traceback}.
+   */
+  run(code) {
+    const bytes = typeof code === "string" ? encodeText(code) : code;
+    const started = performance.now();
+    if (bytes.length > this.limits.codeBytesMax) {
+      return this.failure(STATUS.INVALID_SIZE,
+        `the code is ${bytes.length} bytes; the limit is ${this.limits.codeBytesMax}`, started);
+    }
+    this.memory().set(bytes, this.buffer);
+    let status;
+    try {
+      status = this.exports.compute(this.buffer, bytes.length);
+    } catch (e) {
+      this.finish(false);
+      throw e; // a trap: this instance is unusable (ABI §1)
+    }
+    this.finish(status === STATUS.SUCCESS);
+    const header = new DataView(this.exports.memory.buffer, this.buffer, 8);
+    const ptr = header.getUint32(0, true);
+    const len = header.getUint32(4, true);
+    const raw = parseRecord(status, this.read(ptr, len));
+    const text = textOf(raw.output);
+    return {
+      output: text ?? lossyText(raw.output),
+      outputBase64: text === null ? wireValue(raw.output).b : null,
+      values: status === STATUS.SUCCESS ? raw.values.map(wireValue) : [],
+      error: status === STATUS.SUCCESS ? null : errorFor(status, raw.message, raw.traceback),
+      stats: {
+        instructions: raw.instructions, heap_used: raw.heapUsed, heap_peak: raw.heapPeak,
+        elapsed_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      },
+    };
+  }
+
+  failure(code, message, started) {
+    return {
+      output: "", outputBase64: null, values: [], error: errorFor(code, message),
+      stats: { instructions: 0, heap_used: 0, heap_peak: 0, elapsed_ms: Math.round((performance.now() - started) * 1000) / 1000 },
+    };
+  }
+
+  /** ABI §2.1 */
+  memoryStats() {
+    this.exports.get_memory_stats(this.buffer);
+    const v = new DataView(this.exports.memory.buffer, this.buffer, 16);
+    return { heap_used: v.getUint32(0, true), heap_total: v.getUint32(4, true), heap_peak: v.getUint32(8, true), gc_count: v.getUint32(12, true) };
+  }
+
+  collectGarbage() { this.exports.run_gc(); }
+}
+
+export { HomeStore, ROOT_ID };
