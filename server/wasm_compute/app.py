@@ -1,0 +1,413 @@
+"""The playground server: the page (web/), `POST /api/run`, and share links.
+
+    from wasm_compute.app import create_app
+    app = create_app({"DATA_DIR": "/var/lib/wasm-compute"})
+
+Routes
+    GET  /                   web/index.html
+    GET  /<path>             a file of web/ (no listings, no dot-files, no way out of web/)
+    POST /api/run            {"code", "home"?} -> {"output", "output_b64", "values", "error", "home", "stats"}
+    POST /api/share          {"code"} -> {"id", "url"}
+    GET  /api/share/<id>     {"id", "code"}
+    GET  /s/<id>             the page (it fetches /api/share/<id> itself); 404 status for an unknown id
+    GET  /api/health         {"ok": true}
+
+The user's mistakes are 4xx with `{"error": {"message": ...}}`; a Lua error (or a
+limit) is a 200 whose `error` is set; anything unexpected is a 500 with
+`{"error": {"message": "internal error"}}` and the traceback in the log.
+
+Under /s/, a path that is not a share id (it has a "/" or a ".") is the same as
+at the root, so the page's relative URLs (lua.wasm, lua-worker.js, api/run)
+work when it is opened as /s/<id>.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import mimetypes
+import re
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, request, send_file
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.security import safe_join
+
+from . import _homejson
+from ._sandbox import Sandbox
+from ._store import MemoryStore, StoreError
+from ._wire import encode_value
+
+_MiB = 1024 * 1024
+
+DEFAULT_SANDBOX_LIMITS = {
+    "timeout_ms": 5_000,
+    "instructions_max": 1_000_000_000,
+    "memory_bytes_max": 64 * _MiB,
+}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+# Explicit types: the platform's mimetypes table differs between systems (and
+# Python 3.11 still says application/javascript).
+CONTENT_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain",
+    ".lua": "text/plain",
+    ".zip": "application/zip",
+    ".whl": "application/zip",
+    ".tar": "application/x-tar",
+    ".woff2": "font/woff2",
+}
+
+IMMUTABLE_DIR = "pyodide"  # large, versioned files: cached for a year
+
+SHARE_ID = re.compile(r"[A-Za-z0-9_-]{12}")
+
+MESSAGES = {
+    400: "bad request",
+    404: "not found",
+    405: "method not allowed",
+    413: "the request body is too large",
+}
+
+
+class ApiError(Exception):
+    """A request the server refuses: its status and a message for the user."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def default_web_dir() -> Path:
+    """The repository's web/ folder, else a `web` folder inside the package."""
+    repo_web = Path(__file__).resolve().parents[2] / "web"
+    if repo_web.is_dir():
+        return repo_web
+    return Path(__file__).resolve().parent / "web"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The playground as a Flask app. config: DATA_DIR, WEB_DIR, MAX_CODE_BYTES,
+    MAX_BODY_BYTES, SANDBOX_LIMITS (Sandbox keyword arguments, over the defaults),
+    plus any Flask setting."""
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping(
+        DATA_DIR="data",
+        WEB_DIR=None,
+        MAX_CODE_BYTES=1 * _MiB,
+        MAX_BODY_BYTES=8 * _MiB,
+        SANDBOX_LIMITS={},
+    )
+    if config:
+        app.config.update(config)
+    cfg = app.config
+    cfg["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
+    web_dir = Path(cfg["WEB_DIR"]) if cfg["WEB_DIR"] else default_web_dir()
+    data_dir = Path(cfg["DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    limits = {**DEFAULT_SANDBOX_LIMITS, "code_bytes_max": cfg["MAX_CODE_BYTES"], **cfg["SANDBOX_LIMITS"]}
+    Sandbox(**limits).close()  # a bad limit fails here, not at the first run; loads the module
+    shares = ShareStore(data_dir / "shares.db")
+    app.extensions["wasm_compute"] = {"web_dir": web_dir, "shares": shares, "limits": limits}
+
+    app.json.sort_keys = False
+    app.url_map.merge_slashes = False  # "//etc/passwd" is a 404, not a redirect
+    app.wsgi_app = _ShareAlias(app.wsgi_app)
+
+    # ---- errors -------------------------------------------------------------
+
+    def error_response(status: int, message: str) -> Response:
+        response = jsonify({"error": {"message": message}})
+        response.status_code = status
+        return response
+
+    @app.errorhandler(ApiError)
+    def api_error(e: ApiError):
+        return error_response(e.status, e.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        if isinstance(e, MethodNotAllowed) and _is_missing_file():
+            return error_response(404, MESSAGES[404])
+        message = MESSAGES.get(e.code, e.name.lower())
+        if e.code == 413:
+            message = f"the request body is larger than {cfg['MAX_BODY_BYTES']} bytes"
+        response = error_response(e.code or 500, message)
+        if isinstance(e, MethodNotAllowed) and e.valid_methods:
+            response.headers["Allow"] = ", ".join(e.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def internal_error(e: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal error")
+
+    def _is_missing_file() -> bool:
+        """A POST to a path that would be a static file only if it existed: 404, not 405."""
+        try:
+            endpoint, values = app.url_map.bind_to_environ(request.environ).match(method="GET")
+        except HTTPException:
+            return False
+        return endpoint == "static_file" and resolve(values["path"]) is None
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers[name] = value
+        return response
+
+    # ---- the API ------------------------------------------------------------
+
+    @app.get("/api/health")
+    def health():
+        return {"ok": True}
+
+    @app.post("/api/run")
+    def run():
+        body = json_object()
+        code = code_field(body)
+        store = MemoryStore()
+        home = body.get("home")
+        if home is not None:
+            try:
+                _homejson.load(store, home)
+            except (_homejson.HomeJSONError, StoreError) as e:
+                raise ApiError(400, str(e)) from None
+        with Sandbox(home=store, **limits) as sb:
+            r = sb.eval(code)
+            final_home = _homejson.dump(store)
+        try:
+            r.output_bytes.decode("utf-8")
+            output_b64 = None
+        except UnicodeDecodeError:
+            output_b64 = base64.b64encode(r.output_bytes).decode("ascii")
+        return {
+            "output": r.output,
+            "output_b64": output_b64,
+            "values": [encode_value(v) for v in r.values],
+            "error": r.error.to_dict() if r.error is not None else None,
+            "home": final_home,
+            "stats": r.stats.to_dict(),
+        }
+
+    @app.post("/api/share")
+    def share_create():
+        code = code_field(json_object())
+        share_id = share_id_for(code)
+        stored = shares.put(share_id, code.decode("utf-8"))
+        if stored != code.decode("utf-8"):
+            raise RuntimeError(f"share id collision on {share_id}")
+        return {"id": share_id, "url": request.host_url + "s/" + share_id}
+
+    @app.get("/api/share/<share_id>")
+    def share_get(share_id: str):
+        code = shares.get(share_id) if SHARE_ID.fullmatch(share_id) else None
+        if code is None:
+            raise ApiError(404, "no such share")
+        return {"id": share_id, "code": code}
+
+    def json_object() -> dict:
+        raw = request.get_data(cache=False)  # 413 past MAX_CONTENT_LENGTH
+        try:
+            data = json.loads(raw, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as e:
+            raise ApiError(400, f"the body is not valid JSON: {e}") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "the body must be a JSON object")
+        return data
+
+    def code_field(body: dict) -> bytes:
+        if "code" not in body:
+            raise ApiError(400, 'the field "code" is missing')
+        code = body["code"]
+        if not isinstance(code, str):
+            raise ApiError(400, 'the field "code" must be a string')
+        try:
+            data = code.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(400, 'the field "code" is not valid Unicode (a lone surrogate)') from None
+        if len(data) > cfg["MAX_CODE_BYTES"]:
+            raise ApiError(413, f"the code is {len(data)} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
+        return data
+
+    # ---- the page -----------------------------------------------------------
+
+    def resolve(path: str) -> Path | None:
+        """The file of web/ at `path`, or None: no "..", no absolute paths, no
+        dot-files, no directories."""
+        if not path or "\x00" in path or "\\" in path or path.startswith("/"):
+            return None
+        if any(part == "" or part.startswith(".") for part in path.split("/")):
+            return None
+        joined = safe_join(str(web_dir), path)
+        if joined is None:
+            return None
+        file = Path(joined)
+        return file if file.is_file() else None
+
+    def send_static(path: str) -> Response:
+        file = resolve(path)
+        if file is None:
+            raise ApiError(404, MESSAGES[404])
+        response = send_file(file, mimetype=content_type(file.name), conditional=True, etag=True, max_age=None)
+        if path.startswith(IMMUTABLE_DIR + "/"):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            # Revalidate every time (ETag, Last-Modified): a rebuilt lua.wasm is picked up.
+            response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    @app.get("/")
+    def index():
+        return send_static("index.html")
+
+    @app.get("/<path:path>", endpoint="static_file")
+    def static_file(path: str):
+        return send_static(path)
+
+    @app.get("/s/<share_id>")
+    def share_page(share_id: str):
+        """The page for a share link. An unknown id still gets the page (so the
+        user sees the playground and its message), with status 404."""
+        known = SHARE_ID.fullmatch(share_id) is not None and shares.get(share_id) is not None
+        if known:
+            return send_static("index.html")
+        page = resolve("index.html")
+        if page is None:
+            raise ApiError(404, MESSAGES[404])
+        response = Response(page.read_bytes(), status=404, mimetype="text/html")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    return app
+
+
+def content_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix in CONTENT_TYPES:
+        return CONTENT_TYPES[suffix]
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+def share_id_for(code: bytes) -> str:
+    """The first 12 characters of the URL-safe base64 of sha256(code)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(code).digest()).decode("ascii")[:12]
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+class _ShareAlias:
+    """WSGI middleware: /s/<path> is /<path> unless <path> is one segment
+    without a dot (a share id, valid or not)."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/s/"):
+            rest = path[3:]
+            if "/" in rest or "." in rest or rest == "":
+                environ = {**environ, "PATH_INFO": "/" + rest}
+        return self.wsgi_app(environ, start_response)
+
+
+class ShareStore:
+    """Shared code in SQLite (WAL), one connection per call: safe from several
+    threads and processes."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL)")
+
+    @contextlib.contextmanager
+    def _connect(self):
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA busy_timeout=30000")
+            yield db
+        finally:
+            db.close()
+
+    def put(self, share_id: str, code: str) -> str:
+        """Stores `code` under `share_id` unless it is there; returns what is stored."""
+        with self._connect() as db:
+            db.execute("INSERT OR IGNORE INTO shares(id, code, created) VALUES (?, ?, ?)",
+                       (share_id, code, time.time()))
+            return db.execute("SELECT code FROM shares WHERE id = ?", (share_id,)).fetchone()[0]
+
+    def get(self, share_id: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT code FROM shares WHERE id = ?", (share_id,)).fetchone()
+        return row[0] if row else None
+
+
+def _url(host: str, port: int) -> str:
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", debug: bool = False) -> int:
+    """Runs the playground: waitress (8 threads), or Flask's development server
+    with debug=True. Prints the URL (with the real port when port is 0)."""
+    try:
+        app = create_app({"DATA_DIR": data_dir})
+        if debug:
+            from werkzeug.serving import make_server
+            app.debug = True
+            server = make_server(host, port, app, threaded=True)
+            real_port, run, close = server.port, server.serve_forever, server.server_close
+        else:
+            import waitress
+            server = waitress.create_server(app, host=host, port=port, threads=8)
+            if hasattr(server, "effective_port"):
+                real_port = server.effective_port
+            else:  # several sockets (e.g. "localhost" on IPv4 and IPv6)
+                real_port = server.effective_listen[0][1]
+            run, close = server.run, server.close
+    except (OSError, sqlite3.Error) as e:
+        print(f"wasm-compute: cannot serve on {host}:{port}: {e}", file=sys.stderr)
+        return 2
+    print(f"wasm-compute playground: {_url(host, real_port)}", flush=True)
+    try:
+        run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        close()
+    return 0
