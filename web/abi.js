@@ -46,7 +46,8 @@ export const NEW_TABLE = Symbol("new table");
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const utf8Lossy = new TextDecoder("utf-8");
-export const encodeText = (s) => new TextEncoder().encode(s);
+export const textEncoder = new TextEncoder();
+export const encodeText = (s) => textEncoder.encode(s);
 
 export class MalformedError extends Error {}
 
@@ -81,6 +82,7 @@ export class Reader {
   u8() { this.need(1); return this.bytes[this.at++]; }
   u32() { this.need(4); const v = this.view.getUint32(this.at, true); this.at += 4; return v; }
   take(n) { this.need(n); const b = this.bytes.slice(this.at, this.at + n); this.at += n; return b; }
+  text(n) { return n === 0 ? "" : lossyText(this.take(n)); }
   value(allowNew = false) {
     const tag = this.u8();
     switch (tag) {
@@ -133,8 +135,8 @@ export function parseRecord(status, bytes) {
   const count = r.u32();
   const values = [];
   for (let i = 0; i < count; i++) values.push(r.value());
-  const message = utf8Lossy.decode(r.take(r.u32()));
-  const traceback = utf8Lossy.decode(r.take(r.u32()));
+  const message = r.text(r.u32());
+  const traceback = r.text(r.u32());
   r.need(16);
   const instructions = Number(r.view.getBigUint64(r.at, true));
   const heapUsed = r.view.getUint32(r.at + 8, true);
@@ -160,6 +162,7 @@ export function unbase64(text) {
 
 /** Lua bytes as text when valid UTF-8 (else null). */
 export function textOf(bytes) {
+  if (bytes.length === 0) return "";
   try { return utf8.decode(bytes); } catch { return null; }
 }
 

@@ -11,7 +11,7 @@
 
 import {
   STATUS, ROOT_ID, NEW_TABLE, TableRef, LuaTable, LuaObject, Reader, Writer,
-  writeKey, writeValue, parseRecord, wireValue, textOf, lossyText, errorFor, encodeText,
+  writeKey, writeValue, parseRecord, wireValue, textOf, lossyText, errorFor, textEncoder,
 } from "./abi.js";
 import { HomeStore, NoSuchTable } from "./home-store.js";
 
@@ -72,6 +72,7 @@ export class LuaHost {
       : (BigInt(words[0] & 0x7fffffff) << 32n) | BigInt(words[1]);
     limitsRecord.setBigInt64(24, seed, true);
     limitsRecord.setUint32(32, randomSeed !== null ? 1 : 0, true);
+    this.view = null;
     this.memory().set(new Uint8Array(limitsRecord.buffer), ex.get_buffer_ptr());
     const status = ex.init(); // ABI §1.2
     if (status !== STATUS.SUCCESS) throw new Error(`lua.wasm init failed with status ${status}`);
@@ -79,8 +80,15 @@ export class LuaHost {
     this.bufferSize = ex.get_buffer_size();
   }
 
-  // The view must be made again after every call: memory.grow detaches it.
-  memory() { return new Uint8Array(this.exports.memory.buffer); }
+  // memory.grow detaches the old buffer: the view is made again when it changed.
+  memory() {
+    const buffer = this.exports.memory.buffer;
+    if (this.view?.buffer !== buffer) {
+      this.view = new Uint8Array(buffer);
+      this.words = new DataView(buffer);
+    }
+    return this.view;
+  }
 
   read(ptr, len) { return this.memory().slice(ptr, ptr + len); }
 
@@ -156,25 +164,34 @@ export class LuaHost {
    * (ABI §10, null for nil), error is null or {code, name, message, traceback}.
    */
   run(code) {
-    const bytes = typeof code === "string" ? encodeText(code) : code;
     const started = performance.now();
-    if (bytes.length > this.limits.codeBytesMax) {
-      return this.failure(STATUS.INVALID_SIZE,
-        `the code is ${bytes.length} bytes; the limit is ${this.limits.codeBytesMax}`, started);
+    const room = this.memory().subarray(this.buffer, this.buffer + this.limits.codeBytesMax);
+    let length;
+    if (typeof code === "string") {
+      // Straight into the buffer; a string that does not fit is over the limit.
+      const { read, written } = textEncoder.encodeInto(code, room);
+      length = read === code.length ? written : this.limits.codeBytesMax + 1;
+      if (read !== code.length) length = Math.max(length, textEncoder.encode(code).length);
+    } else {
+      length = code.length;
+      if (length <= room.length) room.set(code);
     }
-    this.memory().set(bytes, this.buffer);
+    if (length > this.limits.codeBytesMax) {
+      return this.failure(STATUS.INVALID_SIZE,
+        `the code is ${length} bytes; the limit is ${this.limits.codeBytesMax}`, started);
+    }
     let status;
     try {
-      status = this.exports.compute(this.buffer, bytes.length);
+      status = this.exports.compute(this.buffer, length);
     } catch (e) {
       this.finish(false);
       throw e; // a trap: this instance is unusable (ABI §1)
     }
     this.finish(status === STATUS.SUCCESS);
-    const header = new DataView(this.exports.memory.buffer, this.buffer, 8);
-    const ptr = header.getUint32(0, true);
-    const len = header.getUint32(4, true);
-    const raw = parseRecord(status, this.read(ptr, len));
+    const memory = this.memory(); // after compute: memory may have grown
+    const ptr = this.words.getUint32(this.buffer, true);
+    const len = this.words.getUint32(this.buffer + 4, true);
+    const raw = parseRecord(status, memory.subarray(ptr, ptr + len));
     const text = textOf(raw.output);
     return {
       output: text ?? lossyText(raw.output),

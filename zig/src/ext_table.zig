@@ -64,6 +64,9 @@ var key_touched: u8 = 0;
 var next_provisional: i64 = -1;
 /// Set when the host refused a write during `commit` (ABI §5, -8).
 pub var store_failed = false;
+/// While the writes are sent, a finalizer (the only script code that can run
+/// then) must not change them.
+var committing = false;
 
 var key_buf: ser.Bytes = .{};
 var val_buf: ser.Bytes = .{};
@@ -73,6 +76,7 @@ var io: std.ArrayList(u8) = .empty;
 pub fn beginEval(L: *lua.State) void {
     next_provisional = -1;
     store_failed = false;
+    committing = false;
     c.lua_createtable(L, 0, 4);
     c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_tables);
     c.lua_createtable(L, 4, 0);
@@ -490,6 +494,7 @@ fn store(L: *lua.State, s_idx: c_int, key_idx: c_int, val_idx: c_int) void {
     const val = c.lua_absindex(L, val_idx);
     const info: *Info = @ptrCast(@alignCast(c.lua_touserdata(L, s)));
     checkKey(L, s, key);
+    if (committing) lua.raise(L, "cannot write to an external table while the eval ends", .{});
     if (!isLive(L, s)) {
         pushPath(L, s);
         lua.raise(L, "cannot write to %s: it was removed from its table", .{c.lua_tolstring(L, -1, null)});
@@ -910,6 +915,7 @@ pub fn open(Lopt: ?*lua.State) callconv(.c) c_int {
 pub fn commit(L: *lua.State) void {
     const top = c.lua_gettop(L);
     defer c.lua_settop(L, top);
+    committing = true;
     // The queue starts as the touched tables and grows by the new subtrees.
     _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_touched);
     const queue = c.lua_gettop(L);

@@ -139,8 +139,6 @@ fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
         err.pushTraceback(L);
         return 2;
     }
-    // No collection (and so no finalizer) may run script code from here on.
-    _ = c.lua_gc(L, c.LUA_GCSTOP);
     ext_table.commit(L);
     result.encodeValues(L, handler + 1) catch lua.raise(L, err.memory_message, .{});
     return 0;

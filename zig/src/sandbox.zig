@@ -186,7 +186,8 @@ pub fn restore(L: *lua.State) void {
     _ = c.lua_setmetatable(L, -2);
     lua.pop(L, 1);
 
-    _ = c.lua_gc(L, c.LUA_GCRESTART);
+    // Restarting resets the GC debt, which forces a step: only when stopped.
+    if (c.lua_gc(L, c.LUA_GCISRUNNING) == 0) _ = c.lua_gc(L, c.LUA_GCRESTART);
     _ = c.lua_gc(L, c.LUA_GCINC, @as(c_int, 0), @as(c_int, 0), @as(c_int, 0));
     if (random_seed_fixed) seed(L);
     memory_warned = false;
