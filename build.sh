@@ -51,10 +51,29 @@ wasm() {
   install -m 644 zig/zig-out/bin/lua.wasm server/wasm_compute/lua.wasm
 }
 
+web_bundle() {
+  step "bundling the playground (npm, esbuild)"
+  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  (cd web && npm run --silent build)
+}
+
+# The browser tests drive Debian's Chromium (Playwright's own download does not work here).
+chromium_installed() {
+  command -v chromium >/dev/null && return
+  step "installing chromium (Debian)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
 build() {
   python_env
   lua_source
   wasm
+  web_bundle
 }
 
 case "${1:-build}" in
@@ -62,6 +81,7 @@ case "${1:-build}" in
     build ;;
   test)
     build
+    chromium_installed
     step "running the tests"
     shift
     .venv/bin/python -m pytest -q "$@" ;;

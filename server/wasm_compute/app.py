@@ -156,28 +156,35 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
-        if isinstance(e, MethodNotAllowed) and _is_missing_file():
-            return error_response(404, MESSAGES[404])
+        if isinstance(e, MethodNotAllowed):
+            allowed = allowed_methods()
+            if not allowed - {"OPTIONS"}:
+                return error_response(404, MESSAGES[404])
+            response = error_response(405, MESSAGES[405])
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+            return response
         message = MESSAGES.get(e.code, e.name.lower())
         if e.code == 413:
             message = f"the request body is larger than {cfg['MAX_BODY_BYTES']} bytes"
-        response = error_response(e.code or 500, message)
-        if isinstance(e, MethodNotAllowed) and e.valid_methods:
-            response.headers["Allow"] = ", ".join(e.valid_methods)
-        return response
+        return error_response(e.code or 500, message)
 
     @app.errorhandler(Exception)
     def internal_error(e: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal error")
 
-    def _is_missing_file() -> bool:
-        """A POST to a path that would be a static file only if it existed: 404, not 405."""
+    def allowed_methods() -> set[str]:
+        """The methods the request's path answers. The static catch-all answers
+        GET only for a file that exists: POST /nope is a 404, GET /api/run a 405."""
+        adapter = app.url_map.bind_to_environ(request.environ)
+        allowed = set(adapter.allowed_methods())
         try:
-            endpoint, values = app.url_map.bind_to_environ(request.environ).match(method="GET")
+            endpoint, values = adapter.match(method="GET")
         except HTTPException:
-            return False
-        return endpoint == "static_file" and resolve(values["path"]) is None
+            return allowed
+        if endpoint == "static_file" and resolve(values["path"]) is None:
+            allowed -= {"GET", "HEAD"}
+        return allowed
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -277,6 +284,8 @@ def create_app(config: dict | None = None) -> Flask:
     def send_static(path: str) -> Response:
         file = resolve(path)
         if file is None:
+            if request.endpoint == "static_file" and allowed_methods() - {"OPTIONS"}:
+                raise MethodNotAllowed()  # GET /api/run: a route, for other methods
             raise ApiError(404, MESSAGES[404])
         response = send_file(file, mimetype=content_type(file.name), conditional=True, etag=True, max_age=None)
         if path.startswith(IMMUTABLE_DIR + "/"):

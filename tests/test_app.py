@@ -1,0 +1,522 @@
+"""The playground server (wasm_compute.app): handler tests as tables of
+(desc, method, path, body, status, want), on a fresh app per test."""
+
+import base64
+import json
+import os
+import queue
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from wasm_compute import _wire
+from wasm_compute import app as app_module
+from wasm_compute._abi import LuaObject
+from wasm_compute.app import CONTENT_SECURITY_POLICY, create_app, share_id_for
+
+INDEX = b"<!doctype html><title>playground</title><script src=/app.js></script>\n"
+MAX_CODE = 1024
+MAX_BODY = 64 * 1024
+
+
+@pytest.fixture
+def web_dir(tmp_path):
+    web = tmp_path / "web"
+    (web / "pyodide").mkdir(parents=True)
+    (web / "sub").mkdir()
+    (web / "index.html").write_bytes(INDEX)
+    (web / "lua.wasm").write_bytes(b"\0asm\1\0\0\0")
+    (web / "app.js").write_text("export {};\n")
+    (web / "mod.mjs").write_text("export {};\n")
+    (web / "style.css").write_text("body {}\n")
+    (web / "data.json").write_text("{}\n")
+    (web / "app.js.map").write_text("{}\n")
+    (web / "icon.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>\n")
+    (web / "sub" / "page.txt").write_text("text\n")
+    (web / ".hidden").write_text("secret\n")
+    (web / "pyodide" / "pyodide.asm.wasm").write_bytes(b"\0asm\1\0\0\0")
+    (web / "pyodide" / "pyodide.mjs").write_text("export {};\n")
+    (tmp_path / "outside.txt").write_text("outside\n")
+    return web
+
+
+@pytest.fixture
+def app(tmp_path, web_dir):
+    return create_app({
+        "DATA_DIR": str(tmp_path / "data"),
+        "WEB_DIR": str(web_dir),
+        "MAX_CODE_BYTES": MAX_CODE,
+        "MAX_BODY_BYTES": MAX_BODY,
+        "SANDBOX_LIMITS": {"timeout_ms": 5000, "instructions_max": 5_000_000,
+                           "clock": 1_700_000_000, "random_seed": 42},
+    })
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Has:
+    """`want` matcher: the text contains `fragment`."""
+
+    def __init__(self, fragment):
+        self.fragment = fragment
+
+    def __repr__(self):
+        return f"Has({self.fragment!r})"
+
+
+def check(got, want, where="body"):
+    """`want` is a partial picture of `got`: dicts name the keys that matter."""
+    if isinstance(want, Has):
+        assert isinstance(got, str) and want.fragment in got, f"{where}: {got!r} lacks {want.fragment!r}"
+    elif callable(want):
+        assert want(got), f"{where}: {got!r} fails {want}"
+    elif isinstance(want, dict):
+        assert isinstance(got, dict), f"{where}: {got!r} is not an object"
+        for key, value in want.items():
+            assert key in got, f"{where}: no {key!r} in {got!r}"
+            check(got[key], value, f"{where}.{key}")
+    else:
+        assert got == want, f"{where}: {got!r} != {want!r}"
+
+
+def request(client, method, path, body):
+    if body is None:
+        return client.open(path, method=method)
+    if isinstance(body, bytes):
+        return client.open(path, method=method, data=body, content_type="application/json")
+    return client.open(path, method=method, json=body)
+
+
+def err(fragment):
+    return {"error": {"message": Has(fragment)}}
+
+
+def run_table(client, cases):
+    for desc, method, path, body, status, want in cases:
+        r = request(client, method, path, body)
+        assert r.status_code == status, f"{desc}: status {r.status_code} {r.get_data()[:200]!r}"
+        assert r.content_type == "application/json", f"{desc}: {r.content_type}"
+        check(r.get_json(), want, desc)
+        assert r.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, desc
+
+
+# ---- bad requests, unknown routes, wrong methods ---------------------------------
+
+BAD_REQUESTS = [
+    ("run: malformed JSON", "POST", "/api/run", b'{"code": ', 400, err("not valid JSON")),
+    ("run: empty body", "POST", "/api/run", b"", 400, err("not valid JSON")),
+    ("run: body not UTF-8", "POST", "/api/run", b'{"code": "\xff"}', 400, err("not valid JSON")),
+    ("run: NaN is not JSON", "POST", "/api/run", b'{"code": "x", "n": NaN}', 400, err("not valid JSON")),
+    ("run: deeply nested JSON", "POST", "/api/run", b"[" * 50_000, 400, err("not valid JSON")),
+    ("run: body is a list", "POST", "/api/run", ["return 1"], 400, err("must be a JSON object")),
+    ("run: body is a string", "POST", "/api/run", b'"return 1"', 400, err("must be a JSON object")),
+    ("run: body is null", "POST", "/api/run", b"null", 400, err("must be a JSON object")),
+    ("run: code missing", "POST", "/api/run", {"home": {"t": []}}, 400, err('"code" is missing')),
+    ("run: code is a number", "POST", "/api/run", {"code": 1}, 400, err('"code" must be a string')),
+    ("run: code is null", "POST", "/api/run", {"code": None}, 400, err('"code" must be a string')),
+    ("run: code is a list", "POST", "/api/run", {"code": ["return 1"]}, 400, err('"code" must be a string')),
+    ("run: code is an object", "POST", "/api/run", {"code": {}}, 400, err('"code" must be a string')),
+    ("run: code with a lone surrogate", "POST", "/api/run", b'{"code": "\\ud800"}', 400, err("lone surrogate")),
+    ("run: code over MAX_CODE_BYTES", "POST", "/api/run", {"code": "x" * (MAX_CODE + 1)}, 413,
+     err(f"the limit is {MAX_CODE}")),
+    ("run: code over the limit in UTF-8 bytes", "POST", "/api/run", {"code": "é" * (MAX_CODE // 2 + 1)}, 413,
+     err("the limit is")),
+    ("run: body over MAX_BODY_BYTES", "POST", "/api/run", {"code": "", "pad": "x" * MAX_BODY}, 413,
+     err(f"larger than {MAX_BODY} bytes")),
+    ("run: home not a table", "POST", "/api/run", {"code": "return 1", "home": 5}, 400,
+     err("snapshot must be a table")),
+    ("run: home is a plain object", "POST", "/api/run", {"code": "return 1", "home": {"n": 1}}, 400,
+     err("snapshot must be a table")),
+    ("run: home with a plain JSON number", "POST", "/api/run", {"code": "return 1", "home": {"t": [["n", 1]]}},
+     400, err("is not a value")),
+    ("run: home with a bad integer", "POST", "/api/run",
+     {"code": "return 1", "home": {"t": [["n", {"i": "99999999999999999999"}]]}}, 400, err("is not a value")),
+    ("run: home with a float key", "POST", "/api/run",
+     {"code": "return 1", "home": {"t": [[{"f": 1.5}, True]]}}, 400, err("must be an integer or a string")),
+    ("run: home with a duplicate key", "POST", "/api/run",
+     {"code": "return 1", "home": {"t": [["a", True], ["a", False]]}}, 400, err("appears twice")),
+    ("run: home with bad base64", "POST", "/api/run",
+     {"code": "return 1", "home": {"t": [["a", {"b": "***"}]]}}, 400, err("is not a value")),
+    ("run: home entry not a pair", "POST", "/api/run", {"code": "return 1", "home": {"t": [["a"]]}}, 400,
+     err("not a [key, value] pair")),
+
+    ("share: malformed JSON", "POST", "/api/share", b"{", 400, err("not valid JSON")),
+    ("share: body is a list", "POST", "/api/share", [], 400, err("must be a JSON object")),
+    ("share: code missing", "POST", "/api/share", {}, 400, err('"code" is missing')),
+    ("share: code is a number", "POST", "/api/share", {"code": 3}, 400, err('"code" must be a string')),
+    ("share: code with a lone surrogate", "POST", "/api/share", b'{"code": "a\\udfff"}', 400,
+     err("lone surrogate")),
+    ("share: code over MAX_CODE_BYTES", "POST", "/api/share", {"code": "x" * (MAX_CODE + 1)}, 413,
+     err("the limit is")),
+    ("share: body over MAX_BODY_BYTES", "POST", "/api/share", {"code": "x", "pad": "y" * MAX_BODY}, 413,
+     err("larger than")),
+
+    ("share id: unknown", "GET", "/api/share/AAAAAAAAAAAA", None, 404, err("no such share")),
+    ("share id: too short", "GET", "/api/share/AAAAAAAAAAA", None, 404, err("no such share")),
+    ("share id: too long", "GET", "/api/share/AAAAAAAAAAAAA", None, 404, err("no such share")),
+    ("share id: bad character", "GET", "/api/share/AAAAAA$AAAAA", None, 404, err("no such share")),
+    ("share id: a dot", "GET", "/api/share/AAAAAA.AAAAA", None, 404, err("no such share")),
+    ("share id: empty", "GET", "/api/share/", None, 404, err("not found")),
+    ("share id: ../", "GET", "/api/share/../../outside.txt", None, 404, err("not found")),
+    ("share id: %2e%2e%2f", "GET", "/api/share/%2e%2e%2f%2e%2e%2foutside.txt", None, 404, err("not found")),
+    ("share id: ..%2f", "GET", "/api/share/..%2fAAAAAAAAAA", None, 404, err("not found")),
+    ("share id: %00", "GET", "/api/share/AAAAAAAAAAA%00", None, 404, err("no such share")),
+
+    ("unknown api route", "GET", "/api/nope", None, 404, err("not found")),
+    ("unknown api route, POST", "POST", "/api/nope", {"code": "x"}, 404, err("not found")),
+    ("unknown page", "GET", "/nope.html", None, 404, err("not found")),
+    ("unknown page, POST", "POST", "/nope.html", {}, 404, err("not found")),
+    ("trailing slash", "GET", "/api/health/", None, 404, err("not found")),
+    ("run: GET", "GET", "/api/run", None, 405, err("method not allowed")),
+    ("run: PUT", "PUT", "/api/run", {"code": "x"}, 405, err("method not allowed")),
+    ("share: GET without id", "GET", "/api/share", None, 405, err("method not allowed")),
+    ("share: DELETE an id", "DELETE", "/api/share/AAAAAAAAAAAA", None, 405, err("method not allowed")),
+    ("health: POST", "POST", "/api/health", {}, 405, err("method not allowed")),
+    ("static file: POST", "POST", "/index.html", {}, 405, err("method not allowed")),
+    ("share page: POST", "POST", "/s/AAAAAAAAAAAA", {}, 405, err("method not allowed")),
+    ("health", "GET", "/api/health", None, 200, {"ok": True}),
+]
+
+
+def test_bad_requests_unknown_routes_and_methods(client):
+    run_table(client, BAD_REQUESTS)
+
+
+def test_method_not_allowed_names_the_allowed_methods(client):
+    r = client.get("/api/run")
+    assert r.status_code == 405
+    assert "POST" in r.headers["Allow"] and "GET" not in r.headers["Allow"]
+
+
+# ---- /api/run --------------------------------------------------------------------
+
+N41 = {"t": [["n", {"i": "41"}]]}
+
+RUNS = [
+    ("a normal script", "POST", "/api/run",
+     {"code": "print('hi', 1) return 1, 'two', true, nil, {10, 20}, {a = 1}"}, 200,
+     {"output": "hi\t1\n", "output_b64": None, "error": None, "home": {"t": []},
+      "values": [{"i": "1"}, "two", True, None,
+                 {"t": [[{"i": "1"}, {"i": "10"}], [{"i": "2"}, {"i": "20"}]]}, {"t": [["a", {"i": "1"}]]}],
+      "stats": lambda s: set(s) == {"instructions", "heap_used", "heap_peak", "elapsed_ms"}}),
+    ("_home continues from the snapshot", "POST", "/api/run",
+     {"code": "_home.n = _home.n + 1 return _home.n", "home": N41}, 200,
+     {"values": [{"i": "42"}], "error": None, "home": {"t": [["n", {"i": "42"}]]}}),
+    ("home absent is an empty _home", "POST", "/api/run", {"code": "return next(_home) == nil"}, 200,
+     {"values": [True], "home": {"t": []}}),
+    ("home null is an empty _home", "POST", "/api/run", {"code": "return next(_home) == nil", "home": None}, 200,
+     {"values": [True], "home": {"t": []}}),
+    ("_home gets tables, in order", "POST", "/api/run",
+     {"code": "_home.z = 1 _home.a = {x = 1.5, 'y'}", "home": {"t": []}}, 200,
+     {"values": [], "home": {"t": [["z", {"i": "1"}], ["a", {"t": [[{"i": "1"}, "y"], ["x", {"f": 1.5}]]}]]}}),
+    ("ints and floats stay apart", "POST", "/api/run",
+     {"code": "return 1, 1.0, 3 // 2, 3 / 2, 2^53, math.maxinteger, math.mininteger, 0/0, -0.0, 1/0, -1/0"}, 200,
+     {"values": [{"i": "1"}, {"f": 1.0}, {"i": "1"}, {"f": 1.5}, {"f": 9007199254740992.0},
+                 {"i": "9223372036854775807"}, {"i": "-9223372036854775808"},
+                 {"f": "nan"}, {"f": "-0"}, {"f": "inf"}, {"f": "-inf"}]}),
+    ("int and float in _home", "POST", "/api/run",
+     {"code": "_home.i = 2 _home.f = 2.0 return math.type(_home.i), math.type(_home.f)"}, 200,
+     {"values": ["integer", "float"], "home": {"t": [["i", {"i": "2"}], ["f", {"f": 2.0}]]}}),
+    ("bytes output", "POST", "/api/run", {"code": r"io.write('\255\254') print('ok')"}, 200,
+     {"output": "\ufffd\ufffdok\n", "output_b64": base64.b64encode(b"\xff\xfeok\n").decode(), "error": None}),
+    ("UTF-8 output", "POST", "/api/run", {"code": "print('héllo ✓')"}, 200,
+     {"output": "héllo ✓\n", "output_b64": None}),
+    ("byte string values", "POST", "/api/run", {"code": r"return '\255', 'é', {['\0\255'] = true}"}, 200,
+     {"values": [{"b": "/w=="}, "é", {"t": [[{"b": "AP8="}, True]]}]}),
+    ("a function value", "POST", "/api/run", {"code": "return print"}, 200,
+     {"values": lambda v: len(v) == 1 and v[0]["o"].startswith("function: ")}),
+    ("a runtime error is a 200", "POST", "/api/run",
+     {"code": "print('before') _home.n = 7 error('boom')", "home": N41}, 200,
+     {"output": "before\n", "values": [], "home": N41,
+      "error": {"code": -4, "name": "runtime", "message": Has("boom"), "traceback": Has("stack traceback")}}),
+    ("a syntax error is a 200", "POST", "/api/run", {"code": "return +", "home": N41}, 200,
+     {"values": [], "home": N41, "error": {"code": -3, "name": "syntax", "message": Has("unexpected symbol")}}),
+    ("a limit is a 200", "POST", "/api/run", {"code": "while true do end"}, 200,
+     {"error": {"name": "instruction_limit"}, "home": {"t": []}}),
+    ("empty code", "POST", "/api/run", {"code": ""}, 200, {"output": "", "values": [], "error": None}),
+    ("extra fields are ignored", "POST", "/api/run", {"code": "return 1", "mode": "server"}, 200,
+     {"values": [{"i": "1"}]}),
+]
+
+
+def test_run(client):
+    run_table(client, RUNS)
+
+
+def test_run_accepts_a_body_without_json_content_type(client):
+    r = client.post("/api/run", data=json.dumps({"code": "return 1"}), content_type="text/plain")
+    assert r.status_code == 200 and r.get_json()["values"] == [{"i": "1"}]
+
+
+def test_run_home_round_trips_through_the_response(client):
+    home = {"t": []}
+    for expected in ("1", "2", "3"):
+        body = client.post("/api/run", json={"code": "_home.n = (_home.n or 0) + 1 return _home.n",
+                                              "home": home}).get_json()
+        assert body["values"] == [{"i": expected}]
+        home = body["home"]
+
+
+def test_run_host_failure_is_a_500_json(client, monkeypatch, caplog):
+    class Broken:
+        def __init__(self, *a, **kw):
+            raise RuntimeError("the engine is gone")
+
+    monkeypatch.setattr(app_module, "Sandbox", Broken)
+    r = client.post("/api/run", json={"code": "return 1"})
+    assert r.status_code == 500
+    assert r.get_json() == {"error": {"message": "internal error"}}
+    assert "the engine is gone" not in r.get_data(as_text=True)
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert "the engine is gone" in caplog.text
+
+
+# ---- share links -----------------------------------------------------------------
+
+def test_share_same_code_same_id_and_round_trip(client):
+    code = "print('shared') -- é\n"
+    a = client.post("/api/share", json={"code": code})
+    b = client.post("/api/share", json={"code": code})
+    other = client.post("/api/share", json={"code": code + " "})
+    assert a.status_code == b.status_code == other.status_code == 200
+    share = a.get_json()
+    assert share == b.get_json()
+    assert share["id"] == share_id_for(code.encode()) and len(share["id"]) == 12
+    assert other.get_json()["id"] != share["id"]
+    assert share["url"] == f"http://localhost/s/{share['id']}"
+    got = client.get(f"/api/share/{share['id']}")
+    assert got.status_code == 200 and got.get_json() == {"id": share["id"], "code": code}
+
+
+def test_share_id_is_sha256_urlsafe_base64():
+    assert share_id_for(b"") == "47DEQpj8HBSa"  # sha256("") = e3b0c442...
+    assert all(c.isalnum() or c in "-_" for c in share_id_for(b"\xff" * 100))
+
+
+def test_share_of_empty_code(client):
+    r = client.post("/api/share", json={"code": ""})
+    assert r.status_code == 200
+    assert client.get(f"/api/share/{r.get_json()['id']}").get_json()["code"] == ""
+
+
+def test_share_page(client):
+    code = "</script><script>alert(1)</script>"
+    share_id = client.post("/api/share", json={"code": code}).get_json()["id"]
+    page = client.get(f"/s/{share_id}")
+    assert page.status_code == 200
+    assert page.get_data() == INDEX  # the code is never put into the HTML
+    assert page.content_type == "text/html; charset=utf-8"
+    assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+@pytest.mark.parametrize("path", ["/s/AAAAAAAAAAAA", "/s/short", "/s/AAAAAAAAAAAAA", "/s/AAAA%24AAAAAAA"])
+def test_share_page_for_an_unknown_id_is_the_page_with_404(client, path):
+    page = client.get(path)
+    assert page.status_code == 404
+    assert page.get_data() == INDEX
+    assert page.content_type == "text/html; charset=utf-8"
+
+
+def test_share_page_relative_urls_work_under_s(client):
+    """The page at /s/<id> loads lua.wasm, app.js and api/run relative to /s/."""
+    assert client.get("/s/lua.wasm").content_type == "application/wasm"
+    assert client.get("/s/pyodide/pyodide.mjs").status_code == 200
+    r = client.post("/s/api/run", json={"code": "return 1"})
+    assert r.status_code == 200 and r.get_json()["values"] == [{"i": "1"}]
+    assert client.get("/s/").get_data() == INDEX
+    assert client.get("/s/../outside.txt").status_code == 404
+    assert client.get("/s/%2e%2e/outside.txt").status_code == 404
+
+
+def test_shares_are_in_sqlite_and_shared_between_apps(tmp_path, app, client, web_dir):
+    share_id = client.post("/api/share", json={"code": "return 1"}).get_json()["id"]
+    db = sqlite3.connect(tmp_path / "data" / "shares.db")
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        row = db.execute("SELECT id, code, created FROM shares").fetchone()
+    finally:
+        db.close()
+    assert row[:2] == (share_id, "return 1") and abs(row[2] - time.time()) < 60
+    second = create_app({"DATA_DIR": str(tmp_path / "data"), "WEB_DIR": str(web_dir)}).test_client()
+    assert second.get(f"/api/share/{share_id}").get_json()["code"] == "return 1"
+
+
+def test_shares_from_many_threads(tmp_path, app, web_dir):
+    """Several threads, and two apps on the same database (as two processes would be)."""
+    other = create_app({"DATA_DIR": str(tmp_path / "data"), "WEB_DIR": str(web_dir)})
+    results = []
+
+    def work(n):
+        client = (app if n % 2 else other).test_client()
+        for i in range(10):
+            code = f"return {i % 5}"
+            r = client.post("/api/share", json={"code": code})
+            results.append((r.status_code, code, r.get_json()["id"]))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 80 and all(status == 200 for status, _, _ in results)
+    assert all(share_id == share_id_for(code.encode()) for _, code, share_id in results)
+    db = sqlite3.connect(tmp_path / "data" / "shares.db")
+    try:
+        assert db.execute("SELECT count(*) FROM shares").fetchone()[0] == 5
+    finally:
+        db.close()
+
+
+# ---- static files ----------------------------------------------------------------
+
+STATIC = [
+    # (desc, path, status, content type, cache-control)
+    ("the page", "/", 200, "text/html; charset=utf-8", "no-cache"),
+    ("index.html", "/index.html", 200, "text/html; charset=utf-8", "no-cache"),
+    ("lua.wasm", "/lua.wasm", 200, "application/wasm", "no-cache"),
+    ("a script", "/app.js", 200, "text/javascript; charset=utf-8", "no-cache"),
+    ("a module", "/mod.mjs", 200, "text/javascript; charset=utf-8", "no-cache"),
+    ("a style sheet", "/style.css", 200, "text/css; charset=utf-8", "no-cache"),
+    ("JSON", "/data.json", 200, "application/json", "no-cache"),
+    ("a source map", "/app.js.map", 200, "application/json", "no-cache"),
+    ("an image", "/icon.svg", 200, "image/svg+xml; charset=utf-8", "no-cache"),
+    ("pyodide wasm", "/pyodide/pyodide.asm.wasm", 200, "application/wasm", "public, max-age=31536000, immutable"),
+    ("pyodide module", "/pyodide/pyodide.mjs", 200, "text/javascript; charset=utf-8",
+     "public, max-age=31536000, immutable"),
+    ("a nested file", "/sub/page.txt", 200, "text/plain; charset=utf-8", "no-cache"),
+]
+
+
+@pytest.mark.parametrize("desc, path, status, ctype, cache", STATIC, ids=[c[0] for c in STATIC])
+def test_static_files(client, web_dir, desc, path, status, ctype, cache):
+    r = client.get(path)
+    assert r.status_code == status
+    assert r.headers["Content-Type"] == ctype
+    assert r.headers["Cache-Control"] == cache
+    assert r.headers.get("ETag")
+    name = "index.html" if path == "/" else path.lstrip("/")
+    assert r.get_data() == (web_dir / name).read_bytes()
+    for header, value in {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
+                          "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+                          "Cross-Origin-Opener-Policy": "same-origin"}.items():
+        assert r.headers[header] == value
+
+
+def test_head_of_a_static_file(client):
+    r = client.head("/lua.wasm")
+    assert r.status_code == 200 and r.content_type == "application/wasm" and r.get_data() == b""
+
+
+def test_unchanged_file_is_304_and_rebuilt_file_is_picked_up(client, web_dir):
+    first = client.get("/lua.wasm")
+    etag = first.headers["ETag"]
+    again = client.get("/lua.wasm", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    wasm = web_dir / "lua.wasm"
+    wasm.write_bytes(b"\0asm\1\0\0\0rebuilt")
+    later = time.time() + 5
+    os.utime(wasm, (later, later))
+    rebuilt = client.get("/lua.wasm", headers={"If-None-Match": etag})
+    assert rebuilt.status_code == 200 and rebuilt.get_data().endswith(b"rebuilt")
+    assert rebuilt.headers["ETag"] != etag
+
+
+TRAVERSALS = [
+    ("../", "/../outside.txt"),
+    ("nested ../", "/sub/../../outside.txt"),
+    ("%2e%2e/", "/%2e%2e/outside.txt"),
+    ("%2e%2e%2f", "/%2e%2e%2foutside.txt"),
+    ("..%2f", "/sub/..%2f..%2foutside.txt"),
+    ("absolute path", "//etc/passwd"),
+    ("encoded absolute path", "/%2fetc%2fpasswd"),
+    ("backslashes", "/..%5coutside.txt"),
+    ("NUL byte", "/index.html%00"),
+    ("a dot-file", "/.hidden"),
+    ("a directory", "/sub"),
+    ("a directory with slash", "/sub/"),
+    ("pyodide directory", "/pyodide/"),
+    ("no such file", "/missing.js"),
+]
+
+
+@pytest.mark.parametrize("desc, path", TRAVERSALS, ids=[c[0] for c in TRAVERSALS])
+def test_no_way_out_of_web_and_no_listings(client, desc, path):
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.get_json() == {"error": {"message": "not found"}}
+    assert r.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_no_index_html_is_a_404_json(tmp_path):
+    empty = tmp_path / "empty-web"
+    empty.mkdir()
+    client = create_app({"DATA_DIR": str(tmp_path / "d"), "WEB_DIR": str(empty)}).test_client()
+    assert client.get("/").status_code == 404
+    assert client.get("/s/AAAAAAAAAAAA").get_json() == {"error": {"message": "not found"}}
+
+
+# ---- configuration, values, the command ------------------------------------------
+
+def test_defaults(tmp_path):
+    app = create_app({"DATA_DIR": str(tmp_path / "a" / "b")})
+    assert (tmp_path / "a" / "b" / "shares.db").is_file()
+    assert app.config["MAX_CODE_BYTES"] == 1024 * 1024
+    assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_BODY_BYTES"] == 8 * 1024 * 1024
+    ext = app.extensions["wasm_compute"]
+    assert ext["limits"]["timeout_ms"] == 5000 and ext["limits"]["memory_bytes_max"] == 64 * 1024 * 1024
+    assert ext["web_dir"] == app_module.default_web_dir()
+
+
+def test_bad_sandbox_limits_fail_at_creation(tmp_path):
+    with pytest.raises(ValueError, match="timeout_ms"):
+        create_app({"DATA_DIR": str(tmp_path), "SANDBOX_LIMITS": {"timeout_ms": 0}})
+
+
+@pytest.mark.parametrize("value, want", [
+    (None, None), (True, True), (False, False), (0, {"i": "0"}), (-2**63, {"i": "-9223372036854775808"}),
+    (0.5, {"f": 0.5}), (float("nan"), {"f": "nan"}), (-0.0, {"f": "-0"}), (float("-inf"), {"f": "-inf"}),
+    ("é", "é"), (b"\xff", {"b": "/w=="}), (b"ok", "ok"), (LuaObject("function: 0x10"), {"o": "function: 0x10"}),
+    ([1, "a"], {"t": [[{"i": "1"}, {"i": "1"}], [{"i": "2"}, "a"]]}),
+    ({"k": [], 3: 1.0}, {"t": [["k", {"t": []}], [{"i": "3"}, {"f": 1.0}]]}),
+])
+def test_encode_value(value, want):
+    assert _wire.encode_value(value) == want
+    assert json.loads(json.dumps(_wire.encode_value(value), allow_nan=False)) == want
+
+
+def test_serve_command_prints_the_url_and_answers(tmp_path):
+    exe = Path(sys.executable).parent / "wasm-compute"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "wasm_compute.cli"]
+    proc = subprocess.Popen(cmd + ["serve", "--port", "0", "--data", str(tmp_path / "data")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+        try:
+            line = lines.get(timeout=60)
+        except queue.Empty:
+            pytest.fail("the server printed no URL within 60 s")
+        assert line.startswith("wasm-compute playground: http://127.0.0.1:"), line + proc.stderr.read()
+        url = line.split(": ", 1)[1].strip()
+        assert not url.endswith(":0/")
+        with urllib.request.urlopen(url + "api/health", timeout=10) as r:
+            assert r.status == 200 and json.load(r) == {"ok": True}
+            assert r.headers["X-Frame-Options"] == "DENY"
+        assert (tmp_path / "data" / "shares.db").is_file()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
