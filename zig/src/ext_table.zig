@@ -483,8 +483,33 @@ fn cacheMiss(Lopt: ?*lua.State) callconv(.c) c_int {
 fn newIndex(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     c.lua_settop(L, 3);
-    store(L, lua.upvalueIndex(1), 2, 3);
+    if (!storeScalarInPlace(L, lua.upvalueIndex(1))) store(L, lua.upvalueIndex(1), 2, 3);
     return 0;
+}
+
+/// The common write, `t.k = <scalar>` over a scalar already there, without
+/// the general path's checks; false (and nothing done) for anything else.
+fn storeScalarInPlace(L: *lua.State, s: c_int) bool {
+    const info: *Info = @ptrCast(@alignCast(c.lua_touserdata(L, s)));
+    if (!info.loaded or committing or info.detached or info.depth != 0) return false;
+    const key_type = c.lua_type(L, 2);
+    if (key_type != lua.TSTRING and !(key_type == lua.TNUMBER and lua.isInteger(L, 2))) return false;
+    const val_type = c.lua_type(L, 3);
+    if (val_type != lua.TBOOLEAN and val_type != lua.TNUMBER and val_type != lua.TSTRING) return false;
+    _ = getUv(L, s, UV_CACHE);
+    c.lua_pushvalue(L, 2);
+    const old = c.lua_rawget(L, 4);
+    lua.pop(L, 1);
+    if (old == lua.TNIL or old == lua.TTABLE) {
+        lua.pop(L, 1);
+        return false;
+    }
+    c.lua_pushvalue(L, 2);
+    c.lua_pushvalue(L, 3);
+    c.lua_rawset(L, 4);
+    lua.pop(L, 1);
+    markDirty(L, s, info, 2, .in_place);
+    return true;
 }
 
 /// t[key] = value for the state at `s`.
