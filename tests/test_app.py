@@ -252,9 +252,13 @@ def test_run(client):
     run_table(client, RUNS)
 
 
-def test_run_accepts_a_body_without_json_content_type(client):
-    r = client.post("/api/run", data=json.dumps({"code": "return 1"}), content_type="text/plain")
-    assert r.status_code == 200 and r.get_json()["values"] == [{"i": "1"}]
+def test_posts_from_plain_forms_of_other_sites_are_refused(client):
+    # A text/plain or form body is what a cross-site form can send without a preflight.
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        for path in ("/api/run", "/api/share"):
+            r = client.post(path, data=json.dumps({"code": "return 1"}), content_type=content_type)
+            assert r.status_code == 415, (path, content_type)
+            assert "application/json" in r.get_json()["error"]["message"]
 
 
 def test_run_home_round_trips_through_the_response(client):

@@ -243,6 +243,10 @@ def create_app(config: dict | None = None) -> Flask:
         return {"id": share_id, "code": code}
 
     def json_object() -> dict:
+        # A JSON content type cannot be sent by a plain form of another site
+        # without a CORS preflight, which this server never grants.
+        if request.mimetype != "application/json":
+            raise ApiError(415, 'the body must be JSON, sent as "Content-Type: application/json"')
         raw = request.get_data(cache=False)  # 413 past MAX_CONTENT_LENGTH
         try:
             data = json.loads(raw, parse_constant=_reject_constant)
@@ -412,8 +416,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", deb
     except (OSError, sqlite3.Error) as e:
         print(f"wasm-compute: cannot serve on {host}:{port}: {e}", file=sys.stderr)
         return 2
-    print(f"wasm-compute playground: {_url(host, real_port)}", flush=True)
     try:
+        print(f"wasm-compute playground: {_url(host, real_port)}", flush=True)
         run()
     except KeyboardInterrupt:
         pass
