@@ -19,7 +19,7 @@ pub fn build(b: *std.Build) void {
     // The base library's dofile/loadfile are removed at run time; pointing
     // them away from luaL_loadfilex keeps stdio's file code out of the link.
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lbaselib.c"}, .flags = &(flags ++ [_][]const u8{"-DluaL_loadfilex(L,f,m)=wc_no_files(L)"}) });
-    mod.addCSourceFiles(.{ .files = &.{"src/los_sandbox.c"}, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
+    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lhookcount.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
     mod.addAssemblyFile(b.path("src/longjmp_tag.s"));
     mod.linkSystemLibrary("wasi-emulated-signal", .{});
 

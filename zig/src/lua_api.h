@@ -5,3 +5,4 @@
 #include "lualib.h"
 
 int luaopen_sandbox_os(lua_State *L);
+int wc_hook_remaining(lua_State *L);

@@ -29,6 +29,7 @@ var gc_count: u32 = 0;
 const Eval = struct {
     code: []const u8,
     status: Status = .success,
+    instructions: u64 = 0,
 };
 var current: Eval = .{ .code = &.{} };
 
@@ -80,6 +81,7 @@ fn openProtected(Lopt: ?*lua.State) callconv(.c) c_int {
 export fn compute(code_ptr: [*]const u8, code_len: u32) i32 {
     output.reset();
     result.reset();
+    current = .{ .code = &.{} };
     const L = state orelse return finish(.null_state, "init was not called", "");
     const start = @intFromPtr(code_ptr);
     const base = @intFromPtr(buffer.ptr);
@@ -108,6 +110,7 @@ export fn compute(code_ptr: [*]const u8, code_len: u32) i32 {
     }
     if (current.status == .memory_limit) message = err.memory_message;
     if (current.status != .success) result.reset();
+    current.instructions = sandbox.instructionsUsed(L);
     const code = finish(current.status, message, traceback);
     endEval(L);
     return code;
@@ -147,7 +150,7 @@ fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
 fn finish(status: Status, message: []const u8, traceback: []const u8) i32 {
     const final = blk: {
         result.build(output.text(), message, traceback, .{
-            .instructions = sandbox.instructions_used,
+            .instructions = current.instructions,
             .heap_used = @intCast(alloc.used),
             .heap_peak = @intCast(alloc.eval_peak),
         }) catch break :blk Status.buffer_overflow;

@@ -211,6 +211,14 @@ fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
 
 // ---------------------------------------------------------------- instruction budget
 
+/// Instructions this eval used: whole steps counted by the hook, plus the
+/// part of the current step the main thread ran.
+pub fn instructionsUsed(L: *lua.State) u64 {
+    if (instructions_exhausted) return instructions_max;
+    const remaining: u64 = @intCast(@max(0, c.wc_hook_remaining(L)));
+    return @min(instructions_max, instructions_used + (instructions_step -| remaining));
+}
+
 fn countHook(Lopt: ?*lua.State, ar: ?*c.lua_Debug) callconv(.c) void {
     _ = ar;
     const L = lua.state(Lopt);
