@@ -25,6 +25,7 @@ var key_traceback: u8 = 0;
 /// a message and records the traceback beside it (ABI §4).
 pub fn handler(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     if (c.lua_type(L, 1) != lua.TSTRING) {
         if (c.luaL_callmeta(L, 1, "__tostring") != 0 and c.lua_type(L, -1) == lua.TSTRING) {
             // The object's own description.

@@ -74,6 +74,7 @@ var io: std.ArrayList(u8) = .empty;
 
 /// Starts an eval: forgets every proxy of the previous one and pushes a new `_home`.
 pub fn beginEval(L: *lua.State) void {
+    lua.ensureStack(L, 32);
     next_provisional = -1;
     store_failed = false;
     committing = false;
@@ -447,6 +448,7 @@ fn raiseMalformed(L: *lua.State) noreturn {
 /// for one key, the second loads the whole table.
 fn cacheMiss(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     const s = lua.upvalueIndex(1);
     const info: *Info = @ptrCast(@alignCast(c.lua_touserdata(L, s)));
     if (!isValidKey(L, 2)) return 0;
@@ -482,6 +484,7 @@ fn cacheMiss(Lopt: ?*lua.State) callconv(.c) c_int {
 /// `__newindex(proxy, key, value)`, upvalue: the state.
 fn newIndex(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.lua_settop(L, 3);
     if (!storeScalarInPlace(L, lua.upvalueIndex(1))) store(L, lua.upvalueIndex(1), 2, 3);
     return 0;
@@ -630,6 +633,7 @@ fn markDirty(L: *lua.State, s: c_int, info: *Info, key: c_int, how: Dirty) void 
 /// to be stored at `key` of state `s`. `visiting` holds the source tables on
 /// the current path, to refuse cycles.
 fn copyTable(L: *lua.State, s: c_int, key: c_int, src: c_int, visiting: c_int, depth: u32) void {
+    lua.ensureStack(L, 32);
     if (depth > depth_max) raiseAt(L, s, key, "tables nested deeper than " ++ std.fmt.comptimePrint("{d}", .{depth_max}) ++ " levels cannot be stored in");
     c.lua_pushvalue(L, src);
     if (c.lua_rawget(L, visiting) != lua.TNIL) raiseAt(L, s, key, "cannot store a cyclic table in");
@@ -704,6 +708,7 @@ fn copyEntry(L: *lua.State, t: c_int, info: *Info, cache: c_int, visiting: c_int
 
 fn lenMeta(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     const info = pushState(L, 1).?;
     load(L, c.lua_gettop(L), info);
     _ = getUv(L, -1, UV_CACHE);
@@ -713,6 +718,7 @@ fn lenMeta(Lopt: ?*lua.State) callconv(.c) c_int {
 
 fn pairsMeta(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     lua.pushFn(L, next);
     c.lua_pushvalue(L, 1);
     c.lua_pushnil(L);
@@ -753,6 +759,7 @@ fn externalNext(L: *lua.State, s: c_int, info: *Info) c_int {
 /// `next(t [, k])`, also for external tables.
 pub fn next(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.luaL_checktype(L, 1, lua.TTABLE);
     c.lua_settop(L, 2);
     if (pushState(L, 1)) |info| return externalNext(L, 3, info);
@@ -763,6 +770,7 @@ pub fn next(Lopt: ?*lua.State) callconv(.c) c_int {
 
 pub fn rawget(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.luaL_checktype(L, 1, lua.TTABLE);
     c.luaL_checkany(L, 2);
     c.lua_settop(L, 2);
@@ -776,6 +784,7 @@ pub fn rawget(Lopt: ?*lua.State) callconv(.c) c_int {
 
 pub fn rawset(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.luaL_checktype(L, 1, lua.TTABLE);
     c.luaL_checkany(L, 2);
     c.luaL_checkany(L, 3);
@@ -789,6 +798,7 @@ pub fn rawset(Lopt: ?*lua.State) callconv(.c) c_int {
 
 pub fn rawlen(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     const t = c.lua_type(L, 1);
     if (t != lua.TTABLE and t != lua.TSTRING) _ = c.luaL_typeerror(L, 1, "table or string");
     if (isExternal(L, 1)) return lenMeta(L);
@@ -824,6 +834,7 @@ fn checkTable(L: *lua.State, arg: c_int) *Info {
 
 fn libId(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     const info = checkTable(L, 1);
     c.lua_pushinteger(L, info.id);
     return 1;
@@ -831,6 +842,7 @@ fn libId(Lopt: ?*lua.State) callconv(.c) c_int {
 
 fn libGet(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.lua_settop(L, 2);
     _ = checkTable(L, 1);
     _ = getUv(L, 3, UV_PROXY);
@@ -841,6 +853,7 @@ fn libGet(Lopt: ?*lua.State) callconv(.c) c_int {
 
 fn libSet(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.lua_settop(L, 3);
     c.luaL_checkany(L, 2);
     _ = checkTable(L, 1);
@@ -850,6 +863,7 @@ fn libSet(Lopt: ?*lua.State) callconv(.c) c_int {
 
 fn libDelete(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.lua_settop(L, 2);
     c.luaL_checkany(L, 2);
     c.lua_pushnil(L);
@@ -860,6 +874,7 @@ fn libDelete(Lopt: ?*lua.State) callconv(.c) c_int {
 
 fn libSize(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.lua_settop(L, 1);
     const info = checkTable(L, 1);
     if (!info.loaded) {
@@ -882,6 +897,7 @@ fn libSize(Lopt: ?*lua.State) callconv(.c) c_int {
 
 fn libKeys(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.lua_settop(L, 1);
     const info = checkTable(L, 1);
     load(L, 2, info);
@@ -909,6 +925,7 @@ fn libKeys(Lopt: ?*lua.State) callconv(.c) c_int {
 
 fn libNew(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     const id = next_provisional;
     next_provisional -= 1;
     _ = newTable(L, id, 0, 0, true);
@@ -928,6 +945,7 @@ const library = [_]c.luaL_Reg{
 
 pub fn open(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.lua_createtable(L, 0, library.len - 1);
     c.luaL_setfuncs(L, &library, 0);
     return 1;
@@ -938,6 +956,7 @@ pub fn open(Lopt: ?*lua.State) callconv(.c) c_int {
 /// Sends this eval's writes to the host (ABI §6.1), table by table, a new
 /// subtree after the key that holds it. Runs after the chunk succeeded.
 pub fn commit(L: *lua.State) void {
+    lua.ensureStack(L, 32);
     const top = c.lua_gettop(L);
     defer c.lua_settop(L, top);
     committing = true;

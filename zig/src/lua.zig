@@ -27,6 +27,13 @@ pub inline fn upvalueIndex(i: c_int) c_int {
     return REGISTRYINDEX - i;
 }
 
+/// A C function may push only LUA_MINSTACK (20) values unless it asks for
+/// more; beyond that it writes past the stack. Every entry point and every
+/// level of a recursion asks.
+pub inline fn ensureStack(L: *State, n: c_int) void {
+    c.luaL_checkstack(L, n, "too many nested tables");
+}
+
 pub inline fn pushGlobalTable(L: *State) void {
     _ = c.lua_rawgeti(L, REGISTRYINDEX, c.LUA_RIDX_GLOBALS);
 }

@@ -35,6 +35,7 @@ pub fn encodeValues(L: *lua.State, first: c_int) error{OutOfMemory}!void {
 }
 
 fn encode(L: *lua.State, idx: c_int, visiting: c_int, depth: u32) error{OutOfMemory}!void {
+    lua.ensureStack(L, 16);
     if (try ser.putScalar(&values, L, idx)) return;
     if (c.lua_type(L, idx) != lua.TTABLE or depth >= depth_max) return other(L, idx);
     c.lua_pushvalue(L, idx);

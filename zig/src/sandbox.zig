@@ -199,6 +199,7 @@ pub fn restore(L: *lua.State) void {
 
 fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     const k = lua.stringAt(L, 2) orelse return 0;
     if (!std.mem.eql(u8, k, "Memory")) return 0;
     if (!memory_warned) {
@@ -244,6 +245,7 @@ fn countHook(Lopt: ?*lua.State, ar: ?*c.lua_Debug) callconv(.c) void {
 /// Arguments are checked here, so errors name 'load' as the original would.
 fn loadText(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     if (c.lua_type(L, 1) != lua.TSTRING) c.luaL_checktype(L, 1, lua.TFUNCTION);
     _ = c.luaL_optlstring(L, 2, null, null);
     const mode = c.luaL_optlstring(L, 3, "bt", null);
@@ -262,6 +264,7 @@ fn loadText(Lopt: ?*lua.State) callconv(.c) c_int {
 /// `setmetatable`, noting metatables with `__gc` (looked up raw, as Lua does).
 fn setMetatable(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     const t = c.lua_type(L, 2);
     c.luaL_checktype(L, 1, lua.TTABLE);
     if (t != lua.TNIL and t != lua.TTABLE) _ = c.luaL_typeerror(L, 2, "nil or table");
@@ -288,6 +291,7 @@ fn seed(L: *lua.State) void {
 /// `io.write(...)`: strings and numbers to the captured output, as liolib's g_write.
 fn ioWrite(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     const n = c.lua_gettop(L);
     var i: c_int = 1;
     while (i <= n) : (i += 1) {
@@ -306,6 +310,7 @@ fn ioWrite(Lopt: ?*lua.State) callconv(.c) c_int {
 
 fn openIo(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
     c.lua_createtable(L, 0, 1);
     lua.pushFn(L, ioWrite);
     c.lua_setfield(L, -2, "write");

@@ -1,0 +1,102 @@
+// The output panel: what a run printed, what it returned (as Lua shows
+// values), its error, and a line of facts (engine, time, memory). Every piece
+// of text goes in through textContent: output is never read as HTML.
+
+import { formatValues, formatKB, formatMs } from "./format.js";
+
+const ERROR_TITLES = {
+  syntax: "Syntax error",
+  runtime: "Runtime error",
+  memory_limit: "Memory limit reached",
+  instruction_limit: "Instruction limit reached",
+  timeout: "Timeout",
+  trap: "The sandbox failed",
+  store: "_home could not be saved",
+  code_size: "The code is too large",
+};
+
+const ENGINE_NAMES = { browser: "Browser", server: "Server" };
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export class OutputPanel {
+  constructor(root) {
+    this.root = root;
+  }
+
+  /** The panel while a run is under way. */
+  running(engine) {
+    const line = el("p", "status running");
+    line.append(el("span", "spinner"), `Running in the ${engine === "server" ? "server" : "browser"}…`);
+    this.root.replaceChildren(line);
+    this.root.setAttribute("aria-busy", "true");
+  }
+
+  /** A note in place of a result (e.g. the runtime could not start). */
+  message(text, kind = "info") {
+    this.root.removeAttribute("aria-busy");
+    this.root.replaceChildren(el("p", `status ${kind}`, text));
+  }
+
+  /**
+   * One run's result. stopped: the user pressed Stop; hint: a sentence to add
+   * under the error (e.g. how to reach the server engine); title: the error's
+   * heading, when the error's name alone would mislead.
+   */
+  result(result, { stopped = false, hint = null, title = null } = {}) {
+    this.root.removeAttribute("aria-busy");
+    const parts = [this.facts(result, stopped)];
+    if (result.output) parts.push(el("pre", "stdout", result.output));
+    if (result.values?.length) {
+      const block = el("div", "returns");
+      block.append(el("span", "label", "returned"), el("pre", "values", formatValues(result.values)));
+      parts.push(block);
+    }
+    if (stopped) {
+      parts.push(el("p", "status stopped", "Stopped: the script was ended by the user. _home keeps its state from before this run."));
+    } else if (result.error) {
+      parts.push(this.error(result.error, hint, title));
+    } else if (!result.output && !result.values?.length) {
+      parts.push(el("p", "status quiet", "The script ran and printed nothing."));
+    }
+    this.root.replaceChildren(...parts);
+  }
+
+  error(error, hint, title) {
+    const box = el("div", "error");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "error");
+    box.append(el("div", "error-title", title ?? ERROR_TITLES[error.name] ?? "Error"));
+    box.append(el("pre", "error-message", error.message));
+    if (error.traceback) box.append(el("pre", "traceback", error.traceback));
+    if (hint) box.append(el("p", "hint", hint));
+    return box;
+  }
+
+  facts(result, stopped) {
+    const ok = !result.error && !stopped;
+    const line = el("div", `facts ${ok ? "ok" : "failed"}`);
+    const stats = result.stats ?? {};
+    line.append(
+      el("span", "fact outcome", stopped ? "■ stopped" : ok ? "✓ ok" : "✕ error"),
+      el("span", "fact engine", ENGINE_NAMES[result.engine] ?? result.engine),
+      el("span", "fact time", formatMs(stats.elapsed_ms)),
+    );
+    if (stats.heap_peak) {
+      const memory = el("span", "fact memory", `${formatKB(stats.heap_peak)} peak`);
+      memory.title = "The Lua heap's peak during the run";
+      line.append(memory);
+    }
+    if (stats.instructions) {
+      const count = el("span", "fact instructions", `${stats.instructions.toLocaleString("en")} instructions`);
+      count.title = "Lua VM instructions the run used";
+      line.append(count);
+    }
+    return line;
+  }
+}

@@ -1,0 +1,301 @@
+// The playground page: wires the editor, the output panel, the _home
+// inspector, share links and the examples menu to one LuaClient, and exposes
+// the same runs to tests as window.wasmCompute = {ready, run(code, {engine}),
+// home(), setHome(snapshot)}; ready resolves once lua.wasm compiles, when the
+// page also sets <html data-ready="true">.
+
+import { LuaClient } from "../lua-client.js";
+import { compileLua } from "../lua-host.js";
+import { createEditor } from "./editor.js";
+import { OutputPanel } from "./output.js";
+import { Inspector } from "./inspector.js";
+import { EXAMPLES, DEFAULT_EXAMPLE, exampleById } from "./examples.js";
+import {
+  codeFromFragment, copyText, createShareLink, loadShared, shareIdFromPath, ShareNotFound,
+} from "./share.js";
+
+// The playground's root URL, from which every other URL is made: the page's
+// folder, or for a share link (<root>s/<id>) the folder above. Relative URLs
+// of the page itself (this bundle, style.css) still work under /s/, because
+// the server serves <root>s/<path> as <root><path>.
+const ROOT = new URL(/^(.*\/)s\/[^/]+$/.exec(location.pathname)?.[1] ?? "./", location.href).href;
+const CODE_KEY = "wasm-compute:code";
+const ENGINE_KEY = "wasm-compute:engine";
+const ENGINES = ["browser", "server"];
+// Saving the code on every keystroke is wasteful; this long after the last one is enough.
+const SAVE_DELAY_MS = 300;
+const TOAST_MS = 2600;
+// The status of a run the client ended (zig/ABI.md §5: ERROR_TIMEOUT), which Stop also uses.
+const STOPPED_CODE = -9;
+
+const $ = (selector) => document.querySelector(selector);
+
+// localStorage can be missing or refuse (private modes, quotas): the page works without it.
+const stored = {
+  get(key) { try { return localStorage.getItem(key); } catch { return null; } },
+  set(key, value) { try { localStorage.setItem(key, value); } catch { /* kept in the page only */ } },
+};
+
+const ui = {
+  run: $("#run"),
+  stop: $("#stop"),
+  share: $("#share"),
+  engine: $("#engine"),
+  examples: $("#examples"),
+  clearHome: $("#clear-home"),
+  problem: $("#storage-problem"),
+  notice: $("#notice"),
+  shareBar: $("#share-bar"),
+  shareUrl: $("#share-url"),
+  toast: $("#toast"),
+};
+
+const client = new LuaClient({ wasm: new URL("lua.wasm", ROOT).href, api: new URL("api/run", ROOT).href });
+const output = new OutputPanel($("#output"));
+const inspector = new Inspector($("#home-inspector"), { onChange: replaceHome });
+let editor = null;
+let running = null; // {engine, stopped, started} while a run is under way
+let ranOnce = false;
+// Set while the address bar names shared code (/s/<id> or #code=…): the first edit drops it.
+let addressNamesCode = false;
+
+// ------------------------------------------------------------ small pieces of UI
+
+let toastTimer = 0;
+function toast(text) {
+  ui.toast.textContent = text;
+  ui.toast.classList.add("visible");
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => ui.toast.classList.remove("visible"), TOAST_MS);
+}
+
+function notice(text) {
+  ui.notice.querySelector("[data-text]").textContent = text;
+  ui.notice.hidden = false;
+}
+
+function showProblem(message) {
+  ui.problem.querySelector("[data-text]").textContent = message ?? "";
+  ui.problem.hidden = !message;
+}
+
+function setRunning(state) {
+  running = state;
+  ui.run.disabled = state !== null;
+  ui.stop.disabled = state?.engine !== "browser";
+  inspector.setBusy(state !== null);
+}
+
+function renderHome() {
+  const home = client.home();
+  inspector.render(home);
+  ui.clearHome.disabled = home.t.length === 0;
+}
+
+function replaceHome(snapshot) {
+  try {
+    client.setHome(snapshot); // emits "home", which renders the inspector
+  } catch (e) {
+    toast(`_home was not changed: ${e.message}`);
+    renderHome();
+  }
+}
+
+// ------------------------------------------------------------ running
+
+// The page is ready once lua.wasm is fetched and compiles here: then the
+// worker's own fetch comes from the HTTP cache. A warm-up run through the
+// client would do more, but its save of _home would also clear a storage
+// problem the client found at start-up before anyone could read it.
+const warmup = compileLua(client.wasm).then(() => {});
+
+// A trap on the server engine is the server failing (or missing), not the script.
+function serverFailure(result, engine) {
+  if (engine !== "server" || result.error?.name !== "trap") return {};
+  return {
+    title: "The server could not run the script",
+    hint: "The Server engine needs the playground's server (./build.sh serve). Choose the Browser engine to run the script on this page.",
+  };
+}
+
+/** Runs `code` through the client and shows the result; resolves to it, with `home`. */
+async function run(code, { engine = ui.engine.value } = {}) {
+  if (!ENGINES.includes(engine)) throw new Error(`unknown engine: ${engine}`);
+  if (running) throw new Error("a script is already running");
+  const state = { engine, stopped: false, started: false };
+  ranOnce = true;
+  setRunning(state);
+  output.running(engine);
+  if (editor && code === editor.code()) editor.clearError();
+  let result;
+  try {
+    if (engine === "browser") await warmup.catch(() => {});
+    state.started = true;
+    result = state.stopped ? stoppedBeforeStart(engine) : await client.run(code, { engine });
+  } catch (e) {
+    // A server that cannot be reached at all: fetch itself failed.
+    result = {
+      output: "", values: [], engine,
+      error: { code: -10, name: "trap", message: `the ${engine} engine could not run the script: ${e.message}`, traceback: "" },
+      stats: { instructions: 0, heap_used: 0, heap_peak: 0, elapsed_ms: 0 },
+    };
+  } finally {
+    setRunning(null);
+  }
+  // A run that ended on its own just as Stop was pressed keeps its result.
+  const stopped = state.stopped && result.error?.code === STOPPED_CODE;
+  output.result(result, { stopped, ...serverFailure(result, engine) });
+  renderHome();
+  const line = /^input:(\d+):/.exec(result.error?.message ?? "");
+  if (line && !stopped && editor && code === editor.code()) editor.markError(Number(line[1]), result.error.message);
+  return { ...result, home: client.home() };
+}
+
+function stoppedBeforeStart(engine) {
+  return {
+    output: "", values: [], engine,
+    error: { code: STOPPED_CODE, name: "timeout", message: "stopped: the script was ended by the user", traceback: "" },
+    stats: { instructions: 0, heap_used: 0, heap_peak: 0, elapsed_ms: 0 },
+  };
+}
+
+function runEditor() {
+  if (running || !editor) return;
+  run(editor.code()).catch((e) => output.message(String(e.message), "failed"));
+}
+
+function stop() {
+  if (!running) return;
+  running.stopped = true;
+  // Before its start the run only waits for the warm-up, which must not be ended.
+  if (running.started) client.stop();
+}
+
+// ------------------------------------------------------------ the code at start-up
+
+/** The code to show first: a shared script, a #code= link, the last code, or the hello example. */
+async function initialCode() {
+  const id = shareIdFromPath(location, ROOT);
+  if (id) {
+    try {
+      const code = await loadShared(id, ROOT);
+      addressNamesCode = true;
+      return code;
+    } catch (e) {
+      notice(e instanceof ShareNotFound
+        ? `Link error: shared script not found (id “${id}”). You are looking at the hello example.`
+        : `The shared script could not be loaded (${e.message}). You are looking at the hello example.`);
+      return DEFAULT_EXAMPLE.code;
+    }
+  }
+  const fromLink = codeFromFragment(location.hash);
+  addressNamesCode = fromLink !== "";
+  if (fromLink === null) notice("The code in this link could not be read (it may have been cut short).");
+  if (fromLink) return fromLink;
+  return stored.get(CODE_KEY) ?? DEFAULT_EXAMPLE.code;
+}
+
+let saveTimer = 0;
+function codeChanged(code) {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => stored.set(CODE_KEY, code), SAVE_DELAY_MS);
+  if (addressNamesCode) {
+    addressNamesCode = false;
+    history.replaceState(null, "", ROOT);
+  }
+}
+
+// ------------------------------------------------------------ sharing
+
+async function share() {
+  ui.share.disabled = true;
+  try {
+    const { url, via } = await createShareLink(editor.code(), ROOT);
+    if (new URL(url).origin === location.origin) {
+      history.replaceState(null, "", url);
+      addressNamesCode = true;
+    }
+    ui.shareBar.hidden = false;
+    ui.shareBar.querySelector("[data-via]").textContent = via === "server"
+      ? "Stored on the server."
+      : "The code travels inside the link itself.";
+    ui.shareUrl.value = url;
+    const copied = await copyText(url, ui.shareUrl);
+    toast(copied ? "Link copied" : "Press Ctrl+C to copy the link");
+  } finally {
+    ui.share.disabled = false;
+  }
+}
+
+// ------------------------------------------------------------ wiring
+
+function fillExamples() {
+  for (const example of EXAMPLES) {
+    const option = document.createElement("option");
+    option.value = example.id;
+    option.textContent = example.title;
+    ui.examples.append(option);
+  }
+  ui.examples.addEventListener("change", () => {
+    const example = exampleById(ui.examples.value);
+    ui.examples.value = "";
+    if (!example || !editor) return;
+    editor.setCode(example.code);
+    editor.focus();
+    toast(`Loaded “${example.title}”. Ctrl+Z brings your code back.`);
+  });
+}
+
+function wire() {
+  const savedEngine = stored.get(ENGINE_KEY);
+  if (ENGINES.includes(savedEngine)) ui.engine.value = savedEngine;
+  ui.engine.addEventListener("change", () => stored.set(ENGINE_KEY, ui.engine.value));
+  ui.run.addEventListener("click", runEditor);
+  ui.stop.addEventListener("click", stop);
+  ui.share.addEventListener("click", () => share().catch((e) => toast(`Sharing failed: ${e.message}`)));
+  ui.clearHome.addEventListener("click", () => {
+    if (confirm("Clear all of _home? Everything your scripts stored is deleted.")) replaceHome({ t: [] });
+  });
+  for (const button of document.querySelectorAll("[data-dismiss]")) {
+    button.addEventListener("click", () => { button.closest("[data-dismissable]").hidden = true; });
+  }
+  ui.shareBar.querySelector("[data-copy]").addEventListener("click", async () => {
+    toast((await copyText(ui.shareUrl.value, ui.shareUrl)) ? "Link copied" : "Press Ctrl+C to copy the link");
+  });
+  // Ctrl/Cmd+Enter runs from anywhere on the page, not only in the editor.
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
+      e.preventDefault();
+      runEditor();
+    }
+  });
+  client.addEventListener("home", renderHome);
+  client.addEventListener("storage-problem", (e) => showProblem(e.detail));
+  showProblem(client.problem); // a problem found while the client was made
+  fillExamples();
+  renderHome();
+}
+
+wire();
+setRunning(null);
+
+const ready = (async () => {
+  editor = createEditor($("#editor"), { doc: await initialCode(), onRun: runEditor, onChange: codeChanged });
+  try {
+    await warmup;
+  } catch (e) {
+    output.message(`The Lua runtime could not start in this browser: ${e.message}. The Server engine may still work.`, "failed");
+    document.documentElement.dataset.ready = "error";
+    throw e;
+  }
+  document.documentElement.dataset.ready = "true";
+  if (!ranOnce) output.message("Ready. Press Run or Ctrl+Enter to run the script.", "quiet");
+})();
+ready.catch(() => {}); // reported on the page; a test awaiting `ready` still sees the rejection
+
+window.wasmCompute = {
+  ready,
+  run: (code, options) => run(code, options),
+  home: () => client.home(),
+  setHome: (snapshot) => client.setHome(snapshot),
+};
