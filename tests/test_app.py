@@ -17,7 +17,7 @@ import pytest
 
 from wasm_compute import _wire
 from wasm_compute import app as app_module
-from wasm_compute._abi import LuaObject
+from wasm_compute._abi import LuaObject, LuaTable
 from wasm_compute.app import CONTENT_SECURITY_POLICY, create_app, share_id_for
 
 INDEX = b"<!doctype html><title>playground</title><script src=/app.js></script>\n"
@@ -489,9 +489,10 @@ def test_bad_sandbox_limits_fail_at_creation(tmp_path):
 @pytest.mark.parametrize("value, want", [
     (None, None), (True, True), (False, False), (0, {"i": "0"}), (-2**63, {"i": "-9223372036854775808"}),
     (0.5, {"f": 0.5}), (float("nan"), {"f": "nan"}), (-0.0, {"f": "-0"}), (float("-inf"), {"f": "-inf"}),
-    ("é", "é"), (b"\xff", {"b": "/w=="}), (b"ok", "ok"), (LuaObject("function: 0x10"), {"o": "function: 0x10"}),
-    ([1, "a"], {"t": [[{"i": "1"}, {"i": "1"}], [{"i": "2"}, "a"]]}),
-    ({"k": [], 3: 1.0}, {"t": [["k", {"t": []}], [{"i": "3"}, {"f": 1.0}]]}),
+    ("é".encode(), "é"), (b"\xff", {"b": "/w=="}), (b"ok", "ok"), (LuaObject("function: 0x10"), {"o": "function: 0x10"}),
+    (LuaTable([(2, b"a"), (1, 1)]), {"t": [[{"i": "1"}, {"i": "1"}], [{"i": "2"}, "a"]]}),
+    (LuaTable([(b"k", LuaTable([])), (3, 1.0)]), {"t": [["k", {"t": []}], [{"i": "3"}, {"f": 1.0}]]}),
+    (LuaTable([(1, b"int"), (True, b"bool")]), {"t": [[{"i": "1"}, "int"], [True, "bool"]]}),
 ])
 def test_encode_value(value, want):
     assert _wire.encode_value(value) == want

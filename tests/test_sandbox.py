@@ -91,10 +91,12 @@ def test_instruction_limit_stops_loops_and_cannot_be_swallowed(small):
         still_fine(small)
 
 
-def test_the_same_script_stops_at_the_same_point_each_time(small):
+def test_the_same_script_stops_at_the_same_point_each_time():
     code = "local n = 0 while true do n = n + 1 _home.n = n print(n) end"
-    first = small.eval(code)
-    assert small.eval(code).output == first.output
+    with Sandbox(instructions_max=2_000_000, timeout_ms=60_000) as a, Sandbox(instructions_max=2_000_000, timeout_ms=60_000) as b:
+        first = a.eval(code)
+        assert first.error.name == "instruction_limit"
+        assert a.eval(code).output == first.output == b.eval(code).output
 
 
 def test_memory_limit_is_lua_not_enough_memory(small):
@@ -237,16 +239,19 @@ def test_wrapped_functions_behave_as_upstream(sb):
         x = 5
         local gc_read = false
         local mt = setmetatable({}, {__index = function(_, k) gc_read = true end})
-        setmetatable({}, mt)
+        pcall(setmetatable, {}, mt)
         return load("return x")(), select("#", math.randomseed()),
-               select(2, load("return 1", "c", "b")), gc_read
+               select(2, load("return 1", "c", "b")), gc_read, select(2, load(function() return {} end))
     """)
     assert r.values[:2] == [5, 2]
-    assert r.values[2].startswith("attempt to load a text chunk")
+    assert r.values[2] == "attempt to load a text chunk (mode is 'b')"
     assert r.values[3] is False
+    assert r.values[4] == "input:7: reader function must return a string"
     for code, message in {
         "setmetatable(1, {})": "bad argument #1 to 'setmetatable' (table expected, got number)",
         "math.random('x')": "bad argument #1 to 'random' (number expected, got string)",
-        "load(42)": "bad argument #1 to 'load' (function expected, got number)",
+        "load({})": "bad argument #1 to 'load' (function expected, got table)",
     }.items():
-        assert sb.eval(code).error.message == "input:1: " + message, code
+        r = sb.eval(code)
+        assert r.error is not None, code
+        assert r.error.message == "input:1: " + message, code

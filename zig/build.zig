@@ -18,8 +18,18 @@ pub fn build(b: *std.Build) void {
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_core, .flags = &flags });
     // The base library's dofile/loadfile are removed at run time; pointing
     // them away from luaL_loadfilex keeps stdio's file code out of the link.
-    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lbaselib.c"}, .flags = &(flags ++ [_][]const u8{"-DluaL_loadfilex(L,f,m)=wc_no_files(L)"}) });
-    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lhookcount.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
+    // Its `load` stays upstream's, with the chunk loaders that refuse binary.
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lbaselib.c"}, .flags = &(flags ++ [_][]const u8{
+        "-DluaL_loadfilex(L,f,m)=wc_no_files(L)",
+        "-DluaL_loadbufferx(L,s,l,n,m)=wc_loadbufferx(L,s,l,n,m)",
+        "-Dlua_load(L,r,d,n,m)=wc_load(L,r,d,n,m)",
+    }) });
+    // lauxlib's buffers (string.rep, table.concat, ...) allocate through
+    // lua_getallocf, which would skip Lua's collect-and-retry on failure.
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lauxlib.c"}, .flags = &(flags ++ [_][]const u8{
+        "-Dlua_getallocf(L,ud)=(*(ud) = (L), wc_box_alloc)",
+    }) });
+    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lhook.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
     mod.addAssemblyFile(b.path("src/longjmp_tag.s"));
     mod.linkSystemLibrary("wasi-emulated-signal", .{});
 
@@ -41,6 +51,6 @@ const c_flags = [_][]const u8{
 const lua_core = [_][]const u8{
     "lapi.c",   "lcode.c",  "lctype.c",   "ldebug.c",  "ldo.c",     "ldump.c",   "lfunc.c",
     "lgc.c",    "llex.c",   "lmem.c",     "lobject.c", "lopcodes.c", "lparser.c", "lstate.c",
-    "lstring.c", "ltable.c", "ltm.c",     "lundump.c", "lvm.c",     "lzio.c",    "lauxlib.c",
+    "lstring.c", "ltable.c", "ltm.c",     "lundump.c", "lvm.c",     "lzio.c",
     "lcorolib.c", "lmathlib.c", "lstrlib.c", "ltablib.c", "lutf8lib.c",
 };

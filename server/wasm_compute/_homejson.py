@@ -7,6 +7,7 @@ import binascii
 import math
 
 from ._store import INT64_MAX, INT64_MIN, MAX_DEPTH, Store, TableRef
+from ._wire import encode_value
 
 
 class HomeJSONError(ValueError):
@@ -23,29 +24,10 @@ def dump(store: Store, tid: int = Store.ROOT) -> dict:
             if isinstance(value, TableRef):
                 child: list = []
                 stack.append((value.id, child))
-                out.append([_scalar(key), {"t": child}])
+                out.append([encode_value(key), {"t": child}])
             else:
-                out.append([_scalar(key), _scalar(value)])
+                out.append([encode_value(key), encode_value(value)])
     return {"t": root}
-
-
-def _scalar(v):
-    if v is True or v is False:
-        return v
-    if isinstance(v, int):
-        return {"i": str(v)}
-    if isinstance(v, float):
-        if math.isnan(v):
-            return {"f": "nan"}
-        if math.isinf(v):
-            return {"f": "inf" if v > 0 else "-inf"}
-        if v == 0 and math.copysign(1, v) < 0:
-            return {"f": "-0"}
-        return {"f": v}
-    try:
-        return v.decode("utf-8")
-    except UnicodeDecodeError:
-        return {"b": base64.b64encode(v).decode("ascii")}
 
 
 def parse(data) -> list:

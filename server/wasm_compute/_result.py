@@ -25,12 +25,16 @@ class Stats:
 @dataclass(frozen=True)
 class Result:
     """output: the captured text (invalid UTF-8 replaced); output_bytes: the exact bytes;
-    values: what the chunk returned, as Python values; error: None or a LuaError."""
+    values: what the chunk returned, as Python values (a table becomes a list or a dict;
+    keys a dict cannot tell apart, such as 1 and true, merge); raw_values: the same as the
+    module sent them (bytes, LuaTable pairs in order), for exact encodings such as
+    `_wire`; error: None or a LuaError."""
 
     output_bytes: bytes = b""
     values: list = field(default_factory=list)
     error: LuaError | None = None
     stats: Stats = field(default_factory=Stats)
+    raw_values: list = field(default_factory=list, repr=False)
 
     @property
     def output(self) -> str:

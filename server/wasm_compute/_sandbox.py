@@ -128,7 +128,7 @@ class Sandbox:
             error = error_for(status, raw.message.decode("utf-8", "replace"),
                               raw.traceback.decode("utf-8", "replace"))
         values = [_abi.to_python(v) for v in raw.values]
-        return Result(raw.output, values, error, stats)
+        return Result(raw.output, values, error, stats, raw.values)
 
     def _bridge_failure(self, exc: Exception) -> tuple[int, str]:
         from ._store import StoreError

@@ -1,10 +1,10 @@
-"""Result values as typed JSON, in the encoding of `_home` snapshots (zig/ABI.md §10).
+"""Values as typed JSON (zig/ABI.md §10), the form both hosts give to the browser.
 
-`Result.values` are Python values (see `_abi.to_python`); the browser needs to
-tell an integer from a float, a byte string from text, and keep the order of a
-table, exactly as in a snapshot. Two additions that a snapshot never holds:
-`nil` is JSON `null`, and a value with no data (function, thread, userdata, a
-cycle) is `{"o": "function: 0x..."}`.
+It encodes values as the module sent them (`Result.raw_values`, `_abi.Reader`), not
+the Python values of `Result.values`: a Python dict would merge the keys `1` and
+`true`, and would lose a table's order. It mirrors `wireValue` in web/abi.js. Two
+additions a snapshot never holds: nil is JSON `null`, and a value with no data
+(function, thread, a cycle) is `{"o": "function: 0x..."}`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import base64
 import math
 
-from ._abi import LuaObject
+from ._abi import LuaObject, LuaTable
 
 
 def encode_value(v):
-    """One result value as typed JSON."""
+    """One raw value (None, bool, int, float, bytes, LuaObject, LuaTable) as typed JSON."""
     if v is None or v is True or v is False:
         return v
     if isinstance(v, LuaObject):
@@ -25,15 +25,16 @@ def encode_value(v):
         return {"i": str(v)}
     if isinstance(v, float):
         return {"f": encode_float(v)}
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (bytes, bytearray)):
-        return encode_bytes(bytes(v))
-    if isinstance(v, list):
-        return {"t": [[{"i": str(i)}, encode_value(x)] for i, x in enumerate(v, 1)]}
-    if isinstance(v, dict):
-        return {"t": [[encode_value(k), encode_value(x)] for k, x in v.items()]}
-    raise TypeError(f"not a result value: {v!r}")
+    if isinstance(v, bytes):
+        return encode_bytes(v)
+    if isinstance(v, LuaTable):
+        pairs = list(v)
+        keys = [k for k, _ in pairs]
+        # A sequence is written in index order, as web/abi.js writes it.
+        if keys and all(type(k) is int for k in keys) and sorted(keys) == list(range(1, len(keys) + 1)):
+            pairs.sort(key=lambda kv: kv[0])
+        return {"t": [[encode_value(k), encode_value(x)] for k, x in pairs]}
+    raise TypeError(f"not a raw value: {v!r}")
 
 
 def encode_float(x: float):

@@ -220,7 +220,7 @@ def create_app(config: dict | None = None) -> Flask:
         return {
             "output": r.output,
             "output_b64": output_b64,
-            "values": [encode_value(v) for v in r.values],
+            "values": [encode_value(v) for v in r.raw_values],
             "error": r.error.to_dict() if r.error is not None else None,
             "home": final_home,
             "stats": r.stats.to_dict(),

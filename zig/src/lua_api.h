@@ -1,4 +1,5 @@
 /* What Zig sees of C: Lua's public API, plus the libc allocator. */
+#include <stdio.h>
 #include <stdlib.h>
 #include "lua.h"
 #include "lauxlib.h"
@@ -6,3 +7,4 @@
 
 int luaopen_sandbox_os(lua_State *L);
 int wc_hook_remaining(lua_State *L);
+int wc_hook_error(lua_State *L);

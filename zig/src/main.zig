@@ -142,8 +142,10 @@ fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
         err.pushTraceback(L);
         return 2;
     }
-    ext_table.commit(L);
+    // The values are read as the chunk left them, before the writes are
+    // sent: a table it removed from `_home` is still readable here.
     result.encodeValues(L, handler + 1) catch lua.raise(L, err.memory_message, .{});
+    ext_table.commit(L);
     return 0;
 }
 
@@ -167,19 +169,11 @@ fn endEval(L: *lua.State) void {
     c.lua_settop(L, 0);
     lua.pushFn(L, restoreProtected);
     if (c.lua_pcallk(L, 0, 0, 0, 0, null) != lua.OK) c.lua_settop(L, 0);
-    if (sandbox.finalizers_registered) {
-        // Finalizers of this eval run now, not in the middle of the next one.
-        _ = c.lua_gc(L, c.LUA_GCCOLLECT);
-        gc_count += 1;
-    }
     c.lua_settop(L, 0);
 }
 
 fn restoreProtected(Lopt: ?*lua.State) callconv(.c) c_int {
-    const L = lua.state(Lopt);
-    const had_finalizers = sandbox.finalizers_registered;
-    sandbox.restore(L);
-    sandbox.finalizers_registered = had_finalizers;
+    sandbox.restore(lua.state(Lopt));
     return 0;
 }
 

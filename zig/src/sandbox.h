@@ -16,9 +16,17 @@ void wc_output_error(const char *fmt, const char *arg);
 #define lua_writeline()		wc_output_write("\n", 1)
 #define lua_writestringerror(fmt,arg)	wc_output_error((fmt), (arg))
 
-/* What lbaselib.c calls instead of luaL_loadfilex (see build.zig). */
+/* What lbaselib.c calls instead of luaL_loadfilex, luaL_loadbufferx and
+** lua_load (see build.zig): no files, and text chunks only. */
 struct lua_State;
 int wc_no_files(struct lua_State *L);
+int wc_loadbufferx(struct lua_State *L, const char *s, size_t l, const char *name, const char *mode);
+int wc_load(struct lua_State *L, const char *(*reader)(struct lua_State *, void *, size_t *),
+            void *data, const char *name, const char *mode);
+
+/* What lauxlib.c's buffers allocate with (see build.zig): the allocator with
+** a collection before giving up, as Lua's own allocations have. */
+void *wc_box_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 
 /* Every 'time(NULL)' of Lua (os.time, math.randomseed) reads the host's
 ** clock (ABI §7), so a host can fix it. */

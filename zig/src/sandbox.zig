@@ -7,6 +7,7 @@ const lua = @import("lua.zig");
 const ext_table = @import("ext_table.zig");
 const err = @import("error.zig");
 const output = @import("output.zig");
+const alloc = @import("alloc.zig");
 const c = lua.c;
 
 pub const instructions_max_default: u64 = 1_000_000_000;
@@ -22,8 +23,6 @@ pub var instructions_exhausted = false;
 pub var random_seed: i64 = 0;
 pub var random_seed_fixed = false;
 var memory_warned = false;
-/// A metatable with `__gc` was set in this eval: collect before the next one.
-pub var finalizers_registered = false;
 
 var key_pristine: u8 = 0;
 var key_randomseed: u8 = 0;
@@ -53,7 +52,6 @@ pub fn open(L: *lua.State) void {
         c.lua_pushnil(L);
         c.lua_setfield(L, g, name);
     }
-    wrapGlobal(L, g, "load", loadText);
     wrapGlobal(L, g, "setmetatable", setMetatable);
     inline for (.{ .{ "next", ext_table.next }, .{ "rawget", ext_table.rawget }, .{ "rawset", ext_table.rawset }, .{ "rawlen", ext_table.rawlen } }) |f| {
         lua.pushFn(L, f[1]);
@@ -191,7 +189,6 @@ pub fn restore(L: *lua.State) void {
     _ = c.lua_gc(L, c.LUA_GCINC, @as(c_int, 0), @as(c_int, 0), @as(c_int, 0));
     if (random_seed_fixed) seed(L);
     memory_warned = false;
-    finalizers_registered = false;
     instructions_used = 0;
     instructions_exhausted = false;
     c.lua_sethook(L, countHook, c.LUA_MASKCOUNT, instructions_step);
@@ -236,32 +233,44 @@ fn countHook(Lopt: ?*lua.State, ar: ?*c.lua_Debug) callconv(.c) void {
     c.luaL_where(L, 0);
     _ = c.lua_pushstring(L, err.instruction_limit_message);
     c.lua_concat(L, 2);
-    _ = c.lua_error(L);
+    _ = c.wc_hook_error(L);
 }
 
 // ---------------------------------------------------------------- replaced functions
 
-/// `load` for text chunks only: a binary chunk could break the VM's invariants.
-/// Arguments are checked here, so errors name 'load' as the original would.
-fn loadText(Lopt: ?*lua.State) callconv(.c) c_int {
-    const L = lua.state(Lopt);
-    lua.ensureStack(L, 32);
-    if (c.lua_type(L, 1) != lua.TSTRING) c.luaL_checktype(L, 1, lua.TFUNCTION);
-    _ = c.luaL_optlstring(L, 2, null, null);
-    const mode = c.luaL_optlstring(L, 3, "bt", null);
-    // A mode that does not allow text allows nothing here.
-    const text_allowed = std.mem.indexOfScalar(u8, std.mem.span(mode), 't') != null;
-    const n = @max(c.lua_gettop(L), 3);
-    c.lua_settop(L, n);
-    _ = c.lua_pushstring(L, if (text_allowed) "t" else "");
-    c.lua_replace(L, 3);
-    c.lua_pushvalue(L, lua.upvalueIndex(1));
-    c.lua_rotate(L, 1, 1);
-    c.lua_callk(L, n, c.LUA_MULTRET, 0, null);
-    return c.lua_gettop(L);
+/// Text chunks only: a binary chunk could break the VM's invariants. With
+/// a mode that allows text, "t"; with one that does not ("b"), a text chunk
+/// gets Lua's own refusal and a binary one ours.
+fn loadBuffer(L: *lua.State, s: [*]const u8, l: usize, name: [*:0]const u8, mode: ?[*:0]const u8) callconv(.c) c_int {
+    const m: [*:0]const u8 = mode orelse "bt";
+    if (std.mem.indexOfScalar(u8, std.mem.span(m), 't') != null) return c.luaL_loadbufferx(L, s, l, name, "t");
+    if (l > 0 and s[0] == c.LUA_SIGNATURE[0]) {
+        _ = c.lua_pushstring(L, "attempt to load a binary chunk (binary chunks are not allowed in the sandbox)");
+        return c.LUA_ERRSYNTAX;
+    }
+    return c.luaL_loadbufferx(L, s, l, name, m);
 }
 
-/// `setmetatable`, noting metatables with `__gc` (looked up raw, as Lua does).
+fn loadReader(L: *lua.State, reader: c.lua_Reader, data: ?*anyopaque, name: [*:0]const u8, mode: ?[*:0]const u8) callconv(.c) c_int {
+    const m: [*:0]const u8 = mode orelse "bt";
+    const text = std.mem.indexOfScalar(u8, std.mem.span(m), 't') != null;
+    return c.lua_load(L, reader, data, name, if (text) "t" else "");
+}
+
+/// lauxlib's buffer allocations: on a refusal, collect the garbage (of this
+/// or earlier evals) and try once more, as Lua does for its own objects.
+fn boxAlloc(ud: ?*anyopaque, ptr: ?*anyopaque, osize: usize, nsize: usize) callconv(.c) ?*anyopaque {
+    if (alloc.luaAlloc(null, ptr, osize, nsize)) |block| return block;
+    if (nsize == 0) return null;
+    const L: *lua.State = @ptrCast(@alignCast(ud.?));
+    _ = c.lua_gc(L, c.LUA_GCCOLLECT);
+    return alloc.luaAlloc(null, ptr, osize, nsize);
+}
+
+/// `setmetatable` without finalizers: Lua runs `__gc` with hooks off, so no
+/// instruction budget could stop one, and after its eval it would have no
+/// world to act on. A metatable with `__gc` (looked up raw, as Lua does) is
+/// refused.
 fn setMetatable(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     lua.ensureStack(L, 32);
@@ -270,7 +279,7 @@ fn setMetatable(Lopt: ?*lua.State) callconv(.c) c_int {
     if (t != lua.TNIL and t != lua.TTABLE) _ = c.luaL_typeerror(L, 2, "nil or table");
     if (t == lua.TTABLE) {
         _ = c.lua_pushstring(L, "__gc");
-        if (c.lua_rawget(L, 2) != lua.TNIL) finalizers_registered = true;
+        if (c.lua_rawget(L, 2) != lua.TNIL) lua.raise(L, "__gc finalizers are not available in the sandbox", .{});
         lua.pop(L, 1);
     }
     c.lua_settop(L, 2);
@@ -296,9 +305,14 @@ fn ioWrite(Lopt: ?*lua.State) callconv(.c) c_int {
     var i: c_int = 1;
     while (i <= n) : (i += 1) {
         if (c.lua_type(L, i) == lua.TNUMBER) {
-            _ = lua.toDisplay(L, i);
-            output.write(lua.stringAt(L, -1).?);
-            lua.pop(L, 1);
+            // As liolib: integers with LUA_INTEGER_FMT, floats with "%.14g"
+            // (so 1.0 is written "1", unlike tostring).
+            var buf: [64]u8 = undefined;
+            const text = if (lua.isInteger(L, i))
+                std.fmt.bufPrint(&buf, "{d}", .{c.lua_tointegerx(L, i, null)}) catch unreachable
+            else
+                buf[0..@intCast(c.snprintf(&buf, buf.len, "%.14g", c.lua_tonumberx(L, i, null)))];
+            output.write(text);
         } else {
             var len: usize = 0;
             const s = c.luaL_checklstring(L, i, &len);
@@ -327,4 +341,7 @@ fn wc_no_files(L: *lua.State) callconv(.c) c_int {
 // Called from C (sandbox.h), not by hosts: hidden from the exports.
 comptime {
     @export(&wc_no_files, .{ .name = "wc_no_files", .visibility = .hidden });
+    @export(&loadBuffer, .{ .name = "wc_loadbufferx", .visibility = .hidden });
+    @export(&loadReader, .{ .name = "wc_load", .visibility = .hidden });
+    @export(&boxAlloc, .{ .name = "wc_box_alloc", .visibility = .hidden });
 }

@@ -1,0 +1,147 @@
+"""The e2e fixtures: the playground server, one Chromium, and pages that fail their test on
+any uncaught error or console error.
+
+- `server` (session): `create_app` on 127.0.0.1, port 0, served by waitress in a daemon
+  thread; its value is the base URL.
+- `browser` (session): Debian's Chromium (`/usr/bin/chromium`, or $E2E_CHROMIUM).
+- `open_page` (session): a factory; each call opens a page in a fresh context, loads the
+  playground and waits until it says it is ready (`<html data-ready="true">`). For fixtures
+  that keep one page across tests (e2e/test_parity.py).
+- `page`: a fresh page for one test.
+
+Every page is watched from its first request: an uncaught exception ("pageerror") or a
+console message of type "error" is recorded, and the test running at the time fails with it
+(pytest_runtest_call below), also when the test itself passed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY_TIMEOUT_MS = 30_000
+
+# Problems seen on each open page since the last test took them (pytest_runtest_call).
+_problems: dict[object, list[str]] = {}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The playground app on a free port; $E2E_WEB_DIR serves another copy of web/."""
+    import waitress
+    from wasm_compute.app import create_app
+
+    config = {"DATA_DIR": str(tmp_path_factory.mktemp("data"))}
+    if os.environ.get("E2E_WEB_DIR"):
+        config["WEB_DIR"] = str(Path(os.environ["E2E_WEB_DIR"]).resolve())
+    app = create_app(config)
+    httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=httpd.run, name="e2e-waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.effective_port}/"
+    finally:
+        httpd.close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _watch(page) -> None:
+    problems = _problems.setdefault(page, [])
+    page.on("pageerror", lambda error: problems.append(f"uncaught error on the page: {error}"))
+
+    def console(message):
+        if message.type == "error":
+            where = message.location or {}
+            at = f" ({where.get('url')}:{where.get('lineNumber')})" if where.get("url") else ""
+            problems.append(f"console error{at}: {message.text}")
+
+    page.on("console", console)
+
+
+@pytest.fixture(scope="session")
+def open_page(browser, server):
+    """open_page(path="") -> a ready page in its own context; closed at the end of the session
+    unless the caller closes its context first."""
+    contexts = []
+
+    def open_(path: str = ""):
+        context = browser.new_context()
+        contexts.append(context)
+        page = context.new_page()
+        _watch(page)
+        page.goto(server + path)
+        page.wait_for_function("document.documentElement.dataset.ready === 'true'",
+                               timeout=READY_TIMEOUT_MS)
+        return page
+
+    yield open_
+    for context in contexts:
+        try:
+            context.close()
+        except Exception:  # already closed by its owner
+            pass
+
+
+@pytest.fixture
+def page(open_page):
+    page = open_page()
+    yield page
+    page.context.close()
+
+
+def take_problems(page) -> list[str]:
+    """What `page` reported since the last call, clearing it."""
+    problems = _problems.get(page, [])
+    taken = list(problems)
+    problems.clear()
+    return taken
+
+
+def _all_problems() -> list[str]:
+    """Takes what every watched page reported; forgets pages that are closed."""
+    problems = []
+    for page in list(_problems):
+        problems += take_problems(page)
+        if page.is_closed():
+            del _problems[page]
+    return problems
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fails the test with whatever the pages reported while it was set up and ran: its own
+    pages, pages it opened, and pages kept across tests (they report to the running test)."""
+    try:
+        result = yield
+    except BaseException:
+        problems = _all_problems()
+        if problems:
+            item.add_report_section("call", "page errors", "\n".join(problems))
+        raise
+    problems = _all_problems()
+    if problems:
+        pytest.fail("the page reported errors:\n" + "\n".join(problems), pytrace=False)
+    return result

@@ -1,0 +1,81 @@
+"""The parity corpus (lua/corpus/) in the page, on both engines: for every case, the browser
+engine (lua.wasm in a worker) and the server engine (POST /api/run) give exactly the expected
+file, which tests/test_corpus.py holds the Python host to. So all three agree.
+
+One page per engine serves all cases (loading the page per case would cost more than the
+cases); each case starts from `setHome({"t": []})` and runs its steps one `run` at a time,
+through the page's `window.wasmCompute`.
+"""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+_REGEN = Path(__file__).resolve().parents[1] / "lua" / "corpus" / "regen.py"
+_spec = importlib.util.spec_from_file_location("corpus_regen", _REGEN)
+corpus = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(corpus)
+
+ENGINES = ("browser", "server")
+
+# Values and home come back as JSON text: Playwright would hand a float such as 2^63 to Python
+# as the int 9223372036854776000. In typed JSON every bare number is a float (ABI §10), so
+# the text is parsed with parse_int=float.
+RUN_STEP = """async ([code, engine]) => {
+  const api = window.wasmCompute;
+  await api.ready;
+  const r = await api.run(code, { engine });
+  return { output: r.output, error: r.error, engine: r.engine,
+           typed: JSON.stringify({ values: r.values, home: r.home, current: api.home() }) };
+}"""
+
+RESET_HOME = """async () => {
+  await window.wasmCompute.ready;
+  await window.wasmCompute.setHome({ t: [] });
+  return window.wasmCompute.home();
+}"""
+
+
+def _params():
+    for engine in ENGINES:
+        for name in corpus.cases():
+            reason = corpus.known_bug(name, engine)
+            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+            yield pytest.param(engine, name, id=f"{engine}-{name}", marks=marks)
+
+
+@pytest.fixture(scope="module")
+def pages(open_page):
+    """One page per engine, opened at its first case."""
+    opened = {}
+    yield opened
+    for page in opened.values():
+        page.context.close()
+
+
+@pytest.fixture
+def engine_page(pages, open_page, engine):
+    if engine not in pages:
+        pages[engine] = open_page()
+    return pages[engine]
+
+
+def run_steps(page, engine, steps):
+    """Yields each step's result as the page gives it, one step at a time."""
+    for code in steps:
+        r = page.evaluate(RUN_STEP, [code, engine])
+        assert r["engine"] == engine, f"run() answered for engine {r['engine']!r}"
+        typed = json.loads(r.pop("typed"), parse_int=float)
+        assert "values" in typed and "home" in typed, f"run() gave no values or no home: {sorted(typed)}"
+        assert typed["home"] == typed["current"], "run()'s home differs from home() after the run"
+        yield {**r, "values": typed["values"], "home": typed["home"]}
+
+
+@pytest.mark.parametrize("engine, name", list(_params()))
+def test_case(engine_page, engine, name):
+    assert engine_page.evaluate(RESET_HOME) == {"t": []}
+    difference = corpus.first_difference(name, run_steps(engine_page, engine, corpus.read_steps(name)))
+    if difference:
+        pytest.fail(f"[{engine} engine] {difference}", pytrace=False)

@@ -1,0 +1,16 @@
+-- How floats print (%.14g, with ".0" for integral values), and nan without printing it.
+print("testing float to string")
+print(1e100, -1e100, 1e15, 1e16, 123456789012.0, 0.1, 1/3, -2/3)
+print(100.0, -0.0, 0.0, 2^53, 2^63, -2^63, 1e300 * 1e10, -1e300 * 1e10)
+print(math.huge, -math.huge, math.pi, -math.pi)
+print(3.0, 3, 3.0 == 3, tostring(3.0) == tostring(3))
+print(1e-5, 1.5e-10, 5e-324, 2.2250738585072014e-308)
+print(string.format("%.3f %.0f %5.1f|%-8.2e|%g %g", 2/3, 0.5, 1.25, 12345.678, 1e20, 1e-5))
+local nan = 0/0
+print(nan ~= nan, nan == nan, nan < 1, nan > 1, nan <= nan, math.huge - math.huge ~= 0)
+print(math.type(nan), tostring(nan):find("nan") ~= nil)
+print(1/(-0.0), 1/0.0, -0.0 == 0.0)
+print(math.floor(3.7), math.ceil(3.2), math.floor(-3.5), math.ceil(-3.5), math.floor(2^62))
+print(math.type(math.floor(1e100)), math.floor(1e100))
+print(tostring(1e15 + 0.5), 2^24, 0x1p-2)
+print("OK")

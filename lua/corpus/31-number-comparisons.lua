@@ -1,0 +1,15 @@
+-- Comparing integers with floats exactly, at and beyond 2^53 and 2^63.
+print("testing mixed comparisons")
+local max, min = math.maxinteger, math.mininteger
+print(max < 2^63, max + 0.0 == 2^63, max == 2^63, min == -2^63, min < -2^63)
+print(2^53 == 2^53 + 1, (2^53 | 0) + 1 == 2^53 + 1, (2^53 | 0) + 1 > 2^53)
+print(1 == 1.0, -0.0 == 0, 0.1 + 0.2 == 0.3, 0.5 + 0.25 == 0.75)
+print(max < math.huge, min > -math.huge, 1 < 1.5, 2 > 1.5, 3 <= 3.0, 3 >= 3.0000000000000004)
+print(9007199254740993 < 9007199254740992.0, 9007199254740993 > 9007199254740992.0)
+print(math.max(max, 2^63) == 2^63, math.min(min, -2^63) == min)
+print("a" < "b", "a" < "B", "10" < "9", "" == "", "abc" == "abc")
+print(pcall(function() return 1 < "1" end))
+print(pcall(function() return {} < {} end))
+print(pcall(function() return nil > 1 end))
+print(1 == "1", nil == false, {} == {})
+print("OK")

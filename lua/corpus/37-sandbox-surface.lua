@@ -1,0 +1,25 @@
+-- native: skip (the sandbox's own library surface, zig/ABI.md §8)
+-- What a script can reach: the libraries and globals of the sandbox, nothing else.
+print("testing the sandbox surface")
+local function names(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = tostring(k) end
+  table.sort(out)
+  return table.concat(out, " ")
+end
+print(names(_G))
+print(names(io))
+print(names(os))
+print(names(string))
+print(names(table))
+print(names(math))
+print(names(utf8))
+print(names(coroutine))
+print(names(ext_table))
+print(load("\27Lua"))
+print(load("\27Lua", "bin", "bt"))
+print(type(_home), ext_table.id(_home), ext_table.size(_home), rawequal(_G._home, _home))
+print(pcall(setmetatable, _home, {}))
+print(getmetatable(_home))
+print(_VERSION, math.maxinteger, #tostring(math.pi))
+print("OK")

@@ -1,0 +1,2 @@
+-- expect: error: xxxxxxxxxx
+error(string.rep("x", 5e6))
