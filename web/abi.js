@@ -8,13 +8,13 @@
 export const STATUS = Object.freeze({
   SUCCESS: 0, NULL_STATE: -1, INVALID_SIZE: -2, COMPILE_FAILED: -3, RUNTIME_FAILED: -4,
   BUFFER_OVERFLOW: -5, MEMORY_LIMIT: -6, INSTRUCTION_LIMIT: -7, STORE_FAILED: -8,
-  TIMEOUT: -9, TRAP: -10,
+  TIMEOUT: -9, TRAP: -10, UNREACHABLE: -11,
 });
 
 // The names hosts give to error codes (server/wasm_compute/_errors.py).
 const ERROR_NAMES = new Map([
   [-2, "code_size"], [-3, "syntax"], [-4, "runtime"], [-6, "memory_limit"],
-  [-7, "instruction_limit"], [-8, "store"], [-9, "timeout"], [-10, "trap"],
+  [-7, "instruction_limit"], [-8, "store"], [-9, "timeout"], [-10, "trap"], [-11, "unreachable"],
 ]);
 
 export function errorFor(code, message, traceback = "") {

@@ -15,12 +15,14 @@ const EMPTY = Object.freeze({ t: [] });
 export class LuaClient extends EventTarget {
   /**
    * wasm: URL of lua.wasm; storageKey: the localStorage key of `_home`;
-   * timeoutMs: wall-clock limit of a browser run; options: passed to the host
+   * worker: URL of lua-worker.js; timeoutMs: wall-clock limit of a browser run; options: passed to the host
    * (limits, clock, randomSeed); api: URL of the server's run endpoint.
    */
-  constructor({ wasm = "lua.wasm", storageKey = "wasm-compute:home", timeoutMs = 10000, options = {}, api = "api/run" } = {}) {
+  constructor({ wasm = "lua.wasm", worker = new URL("./lua-worker.js", import.meta.url), storageKey = "wasm-compute:home",
+                timeoutMs = 10000, options = {}, api = "api/run" } = {}) {
     super();
     this.wasm = new URL(wasm, location.href).href;
+    this.workerUrl = worker;
     this.storageKey = storageKey;
     this.timeoutMs = timeoutMs;
     this.options = options;
@@ -29,6 +31,7 @@ export class LuaClient extends EventTarget {
     this.pending = null;
     this.nextId = 1;
     this.problem = null; // the last storage problem, shown by the page
+    this.saveFailed = false;
     this.state = this.loadSaved();
     addEventListener("storage", (e) => {
       if (e.key !== this.storageKey || this.pending) return;
@@ -70,8 +73,14 @@ export class LuaClient extends EventTarget {
   save() {
     try {
       localStorage.setItem(this.storageKey, JSON.stringify(this.state));
-      if (this.problem) { this.problem = null; this.emit("storage-problem", null); }
+      // Only a failed save is mended by a good one; a load problem stays shown.
+      if (this.saveFailed) {
+        this.saveFailed = false;
+        this.problem = null;
+        this.emit("storage-problem", null);
+      }
     } catch (e) {
+      this.saveFailed = true;
       this.report(`_home could not be saved to localStorage (${e.name}: ${e.message}). It is kept in this page; free some space and run again to save it.`);
     }
   }
@@ -82,7 +91,8 @@ export class LuaClient extends EventTarget {
   }
 
   /** Runs `code` on "browser" (a worker) or "server"; resolves to
-   *  {output, outputBase64, values, error, stats, engine}. */
+   *  {output, outputBase64, values, error, stats, home, engine}. An error named
+   *  "unreachable" means the server could not be asked (nothing ran). */
   async run(code, { engine = "browser" } = {}) {
     if (this.pending) throw new Error("a script is already running");
     const result = engine === "server" ? await this.runOnServer(code) : await this.runInWorker(code);
@@ -96,11 +106,12 @@ export class LuaClient extends EventTarget {
       this.save();
       this.emit("home");
     }
+    result.home = this.state;
     return result;
   }
 
   runInWorker(code) {
-    this.worker ??= new Worker(new URL("./lua-worker.js", import.meta.url), { type: "module" });
+    this.worker ??= new Worker(this.workerUrl, { type: "module" });
     const id = this.nextId++;
     return new Promise((resolve) => {
       const started = performance.now();
@@ -111,19 +122,19 @@ export class LuaClient extends EventTarget {
       };
       const timer = setTimeout(() => {
         this.killWorker();
-        done(stopped(STATUS.TIMEOUT, `timeout: the script ran longer than ${this.timeoutMs} ms`, started));
+        done(this.accept(stopped(STATUS.TIMEOUT, `timeout: the script ran longer than ${this.timeoutMs} ms`, started)));
       }, this.timeoutMs);
       this.pending = { id, done, started };
       this.worker.onmessage = ({ data }) => {
         if (data.id !== id) return;
         if (data.failure) {
           this.killWorker();
-          done(stopped(STATUS.TRAP, `the sandbox crashed and was restarted: ${data.failure}`, started));
+          done(this.accept(stopped(STATUS.TRAP, `the sandbox crashed and was restarted: ${data.failure}`, started)));
         } else done(this.accept(data.result, data.home));
       };
       this.worker.onerror = (e) => {
         this.killWorker();
-        done(stopped(STATUS.TRAP, `the worker failed: ${e.message}`, started));
+        done(this.accept(stopped(STATUS.TRAP, `the worker failed: ${e.message}`, started)));
       };
       this.worker.postMessage({ id, code, home: this.state, options: { ...this.options, wasm: this.wasm } });
     });
@@ -133,15 +144,21 @@ export class LuaClient extends EventTarget {
     const started = performance.now();
     this.pending = { id: this.nextId++ };
     try {
-      const response = await fetch(this.api, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ code, home: this.state }),
-      });
+      let response;
+      try {
+        response = await fetch(this.api, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ code, home: this.state }),
+        });
+      } catch (e) {
+        return this.accept(stopped(STATUS.UNREACHABLE, `the server could not be reached (${e.message})`, started));
+      }
       const body = await response.json().catch(() => null);
       if (!response.ok || body === null) {
         const message = body?.error?.message ?? `the server answered ${response.status}`;
-        return stopped(STATUS.TRAP, message, started);
+        const code = response.status === 404 || response.status === 405 ? STATUS.UNREACHABLE : STATUS.TRAP;
+        return this.accept(stopped(code, message, started));
       }
       return this.accept({ output: body.output, outputBase64: body.output_b64, values: body.values,
         error: body.error, stats: body.stats }, body.home);
@@ -160,7 +177,7 @@ export class LuaClient extends EventTarget {
     if (!this.pending?.done) return false;
     const { done, started } = this.pending;
     this.killWorker();
-    done(stopped(STATUS.TIMEOUT, "stopped: the script was ended by the user", started));
+    done(this.accept(stopped(STATUS.TIMEOUT, "stopped: the script was ended by the user", started)));
     return true;
   }
 }
