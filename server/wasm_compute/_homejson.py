@@ -100,20 +100,4 @@ def _short(node) -> str:
 def load(store: Store, data, tid: int = Store.ROOT) -> None:
     """Replaces table `tid` with the snapshot, in one transaction; nothing
     changes when the snapshot is invalid."""
-    entries = parse(data)
-    store.begin()
-    try:
-        for key, _ in store.entries(tid):
-            store.delete(tid, key)
-        stack = [(tid, entries)]
-        while stack:
-            table, items = stack.pop()
-            for key, value in items:
-                if isinstance(value, list):
-                    stack.append((store.set_new_table(table, key), value))
-                else:
-                    store.set(table, key, value)
-    except BaseException:
-        store.rollback()
-        raise
-    store.commit()
+    store.replace_tree(parse(data), tid)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import abc
 import contextlib
 import json
-import sqlite3
 import struct
 import threading
 import time
@@ -149,16 +148,20 @@ class Store(abc.ABC):
     def load_snapshot(self, data: Mapping | list, tid: int = ROOT) -> None:
         """Replace the contents of table tid with Python data (the reverse of snapshot).
         Everything is validated first: on ValueError the store is unchanged."""
-        tree = _from_python(data)
+        self.replace_tree(_from_python(data), tid)
+
+    def replace_tree(self, entries: list, tid: int = ROOT) -> None:
+        """Replace the contents of table tid with validated entries [(key, value)], where a
+        nested table is again such a list; in one transaction."""
         self.begin()
         try:
             for key, _ in self.entries(tid):
                 self.delete(tid, key)
-            stack = [(tid, tree)]
+            stack = [(tid, entries)]
             while stack:
                 t, items = stack.pop()
                 for key, value in items:
-                    if type(value) is list:  # a converted nested table
+                    if type(value) is list:  # a nested table
                         stack.append((self.set_new_table(t, key), value))
                     else:
                         self.set(t, key, value)
@@ -406,6 +409,10 @@ class SQLiteStore(Store):
     database's write lock (BEGIN IMMEDIATE), waiting up to timeout_s for another writer."""
 
     def __init__(self, path, timeout_s: float = 30.0):
+        # sqlite3 is imported here, not with the module: Pyodide has no sqlite3 until it is
+        # loaded as a package, and the browser's Python host only needs MemoryStore.
+        import sqlite3
+
         self.path = str(path)
         self._timeout_s = timeout_s
         self._lock = threading.RLock()  # one connection for all threads; held begin() to end
@@ -447,6 +454,8 @@ class SQLiteStore(Store):
     def _set_wal(self) -> None:
         # WAL lets readers go on while one eval writes. Switching to it fails at once (no busy
         # handler) while another process opening the new file holds a lock, hence the retries.
+        import sqlite3
+
         deadline = time.monotonic() + self._timeout_s
         while True:
             try:
@@ -458,6 +467,8 @@ class SQLiteStore(Store):
                 time.sleep(0.01)
 
     def _q(self, sql: str, params=()) -> list:
+        import sqlite3
+
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.OperationalError as e:
