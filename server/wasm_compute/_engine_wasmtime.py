@@ -13,6 +13,8 @@ import secrets
 from importlib import metadata
 import tempfile
 import threading
+import time
+import weakref
 from pathlib import Path
 
 import wasmtime
@@ -46,9 +48,16 @@ def _get_engine() -> wasmtime.Engine:
 
 
 def _tick(engine: wasmtime.Engine) -> None:
+    # One epoch per elapsed tick of the wall clock, caught up after a late
+    # wake-up (a busy GIL): a deadline is time, not a count of wake-ups.
     stop = threading.Event()
-    while not stop.wait(_TICK_S):
-        engine.increment_epoch()
+    next_at = time.monotonic() + _TICK_S
+    while True:
+        stop.wait(max(0.0, next_at - time.monotonic()))
+        now = time.monotonic()
+        while now >= next_at:
+            engine.increment_epoch()
+            next_at += _TICK_S
 
 
 def _cache_dir() -> Path:
@@ -108,15 +117,19 @@ class WasmtimeEngine:
         self._store.set_epoch_deadline(2**62)
         linker = wasmtime.Linker(engine)
         i32, f64 = wasmtime.ValType.i32(), wasmtime.ValType.f64()
-        for name, params, results, fn in (
-            ("js_ext_table_get", [i32] * 5, [i32], self._get),
-            ("js_ext_table_set", [i32] * 5, [i32], self._set),
-            ("js_ext_table_delete", [i32] * 3, [i32], self._delete),
-            ("js_ext_table_size", [i32], [i32], self._size),
-            ("js_ext_table_keys", [i32] * 3, [i32], self._keys),
-            ("js_clock", [i32], [f64], self._clock_import),
+        # wasmtime keeps host functions for good: they must not keep this
+        # engine (and its Store, 8 GiB of address space) alive.
+        me = weakref.ref(self)
+        for name, params, results, method in (
+            ("js_ext_table_get", [i32] * 5, [i32], WasmtimeEngine._get),
+            ("js_ext_table_set", [i32] * 5, [i32], WasmtimeEngine._set),
+            ("js_ext_table_delete", [i32] * 3, [i32], WasmtimeEngine._delete),
+            ("js_ext_table_size", [i32], [i32], WasmtimeEngine._size),
+            ("js_ext_table_keys", [i32] * 3, [i32], WasmtimeEngine._keys),
+            ("js_clock", [i32], [f64], WasmtimeEngine._clock_import),
         ):
-            linker.define_func("env", name, wasmtime.FuncType(params, results), fn)
+            linker.define_func("env", name, wasmtime.FuncType(params, results),
+                               lambda *args, method=method: method(me(), *args))
         instance = linker.instantiate(self._store, module)
         exports = instance.exports(self._store)
         self._memory = exports["memory"]

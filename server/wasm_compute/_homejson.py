@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import math
+import re
 
-from ._store import INT64_MAX, INT64_MIN, MAX_DEPTH, Store, TableRef
+from ._store import INT64_MAX, INT64_MIN, Store, TableRef
 from ._wire import encode_value
+
+
+# As web/home-store.js: digits only, no sign but '-', no spaces or underscores.
+_DECIMAL = re.compile(r"-?[0-9]+")
+# Deeper snapshots are refused: a script stores at most 100 levels at once, and
+# JSON encoders recurse.
+DEPTH_MAX = 200
 
 
 class HomeJSONError(ValueError):
@@ -39,8 +46,8 @@ def parse(data) -> list:
 
 
 def _table(node, path: str, depth: int) -> list:
-    if depth > MAX_DEPTH:
-        raise HomeJSONError(f"{path}: nested deeper than {MAX_DEPTH} levels")
+    if depth > DEPTH_MAX:
+        raise HomeJSONError(f"{path}: nested deeper than {DEPTH_MAX} levels")
     entries = node["t"]
     if not isinstance(entries, list):
         raise HomeJSONError(f'{path}: "t" must be a list of [key, value] pairs')
@@ -71,23 +78,25 @@ def _value(node, path: str):
         return node.encode("utf-8", "surrogatepass")
     if isinstance(node, dict) and len(node) == 1:
         (tag, payload), = node.items()
-        if tag == "i" and isinstance(payload, str):
-            try:
-                v = int(payload, 10)
-            except ValueError:
-                v = None
-            if v is not None and INT64_MIN <= v <= INT64_MAX:
+        if tag == "i" and isinstance(payload, str) and _DECIMAL.fullmatch(payload):
+            v = int(payload, 10)
+            if INT64_MIN <= v <= INT64_MAX:
                 return v
         elif tag == "f":
             special = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "-0": -0.0}
             if isinstance(payload, str) and payload in special:
                 return special[payload]
-            if isinstance(payload, (int, float)) and not isinstance(payload, bool) and math.isfinite(payload):
-                return float(payload)
+            if isinstance(payload, (int, float)) and not isinstance(payload, bool):
+                try:
+                    v = float(payload)
+                except OverflowError:
+                    v = math.inf
+                if math.isfinite(v):
+                    return v
         elif tag == "b" and isinstance(payload, str):
             try:
                 return base64.b64decode(payload, validate=True)
-            except binascii.Error:
+            except ValueError:  # binascii.Error, or a character that is not ASCII
                 pass
     raise HomeJSONError(f"{path}: {_short(node)} is not a value of a _home snapshot")
 

@@ -5,7 +5,8 @@
 
 Routes
     GET  /                   web/index.html
-    GET  /<path>             a file of web/ (no listings, no dot-files, no way out of web/)
+    GET  /<path>             a file of web/ (no listings, no dot-files, no way out of web/),
+                             Pyodide (web/pyodide/) and the wheel (web/python/) included
     POST /api/run            {"code", "home"?} -> {"output", "output_b64", "values", "error", "home", "stats"}
     POST /api/share          {"code"} -> {"id", "url"}
     GET  /api/share/<id>     {"id", "code"}
@@ -51,6 +52,11 @@ DEFAULT_SANDBOX_LIMITS = {
     "memory_bytes_max": 64 * _MiB,
 }
 
+# The pyodide engine runs under this policy as it is, in its worker too (a worker takes the
+# policy of its script's response): Pyodide calls eval only to load packages with native
+# code (their EM_ASM) or when Python asks it to run JavaScript text, neither of which the
+# engine does, and WebAssembly needs 'wasm-unsafe-eval' alone. e2e/test_pyodide.py runs the
+# engine under this policy.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
@@ -361,18 +367,26 @@ class ShareStore:
     """Shared code in SQLite (WAL), one connection per call: safe from several
     threads and processes."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, timeout_s: float = 30.0):
         self.path = path
+        self.timeout_s = timeout_s
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL)")
 
     @contextlib.contextmanager
     def _connect(self):
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        # A data dir that vanished and came back gets its table again; a
+        # failure is the server's (503), with the reason, not a bare 500.
         try:
-            db.execute("PRAGMA busy_timeout=30000")
+            db = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
+        except sqlite3.Error as e:
+            raise ApiError(503, f"shares are unavailable: {e}") from None
+        try:
+            db.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+            db.execute("CREATE TABLE IF NOT EXISTS shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL)")
             yield db
+        except sqlite3.Error as e:
+            raise ApiError(503, f"shares are unavailable: {e}") from None
         finally:
             db.close()
 
@@ -407,7 +421,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", deb
             real_port, run, close = server.port, server.serve_forever, server.server_close
         else:
             import waitress
-            server = waitress.create_server(app, host=host, port=port, threads=8)
+            server = waitress.create_server(app, host=host, port=port, threads=8,
+                                            max_request_body_size=app.config["MAX_BODY_BYTES"])
             if hasattr(server, "effective_port"):
                 real_port = server.effective_port
             else:  # several sockets (e.g. "localhost" on IPv4 and IPv6)
