@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 root=$PWD
 
 LUA_VERSION=5.4.8
+# Pyodide's version is pinned in web/package.json (and its lock); these are the files of it the page serves.
+PYODIDE_FILES="pyodide.mjs pyodide.asm.mjs pyodide.asm.wasm python_stdlib.zip pyodide-lock.json"
 # Lua's official sources, with its test suite, as the lupa 2.8 sdist carries them.
 LUPA_URL=https://files.pythonhosted.org/packages/c3/a6/0f869fbb07c393f15473b1eefefb7b5bec162fb7481803d040ed4dc46002/lupa-2.8.tar.gz
 LUPA_SHA256=d8022641b9ec8ecf2c5ecbe9f47e5a70e0b87c4b5ae921b92cb02a638e0acd08
@@ -47,8 +49,9 @@ lua_source() {
 wasm() {
   step "building lua.wasm"
   (cd zig && "$root/.venv/bin/python" -m ziglang build --release=fast --summary none)
-  install -m 644 zig/zig-out/bin/lua.wasm web/lua.wasm
-  install -m 644 zig/zig-out/bin/lua.wasm server/wasm_compute/lua.wasm
+  # -C keeps an unchanged copy as it is: its date says when lua.wasm last changed (see wheel).
+  install -C -m 644 zig/zig-out/bin/lua.wasm web/lua.wasm
+  install -C -m 644 zig/zig-out/bin/lua.wasm server/wasm_compute/lua.wasm
 }
 
 web_bundle() {
@@ -57,6 +60,36 @@ web_bundle() {
     (cd web && npm ci --no-audit --no-fund --loglevel=error)
   fi
   (cd web && npm run --silent build)
+}
+
+# Pyodide, served as web/pyodide/ for the pyodide engine: copied from the npm package, never
+# fetched at run time. An unchanged file is not copied again.
+pyodide_files() {
+  mkdir -p web/pyodide
+  local name
+  for name in $PYODIDE_FILES; do
+    cmp -s "web/node_modules/pyodide/$name" "web/pyodide/$name" ||
+      install -m 644 "web/node_modules/pyodide/$name" "web/pyodide/$name"
+  done
+}
+
+# The package as a pure-Python wheel, served as web/python/wasm_compute.whl: what the pyodide
+# engine installs in the browser. Built again only when a file that goes into it changed.
+wheel() {
+  local out=web/python/wasm_compute.whl
+  if [ -f "$out" ] && [ -z "$(find server/wasm_compute pyproject.toml README.md -type f -newer "$out" -not -path '*/__pycache__/*' -print -quit)" ]; then
+    return
+  fi
+  step "building the wasm_compute wheel"
+  rm -rf build/lib build/wheel  # setuptools would keep a deleted module in build/lib
+  mkdir -p build
+  # setuptools' notes are noise here; they are shown when the build fails.
+  if ! .venv/bin/python -m pip wheel --quiet --no-deps -w build/wheel . >build/wheel.log 2>&1; then
+    cat build/wheel.log >&2
+    return 1
+  fi
+  mkdir -p web/python
+  install -m 644 build/wheel/wasm_compute-*-py3-none-any.whl "$out"
 }
 
 # The browser tests drive Debian's Chromium (Playwright's own download does not work here).
@@ -74,6 +107,8 @@ build() {
   lua_source
   wasm
   web_bundle
+  pyodide_files
+  wheel
 }
 
 case "${1:-build}" in

@@ -4,9 +4,12 @@ any uncaught error or console error.
 - `server` (session): `create_app` on 127.0.0.1, port 0, served by waitress in a daemon
   thread; its value is the base URL.
 - `browser` (session): Debian's Chromium (`/usr/bin/chromium`, or $E2E_CHROMIUM).
-- `open_page` (session): a factory; each call opens a page in a fresh context, loads the
-  playground and waits until it says it is ready (`<html data-ready="true">`). For fixtures
-  that keep one page across tests (e2e/test_parity.py).
+- `open_page` (session): a factory; each call opens a page in a fresh context (keyword
+  arguments go to `browser.new_context`, e.g. a phone's viewport), loads the playground and
+  waits until it says it is ready (`<html data-ready="true">`). For fixtures that keep one
+  page across tests (e2e/test_parity.py) and tests that open more pages.
+- `open_tab`: a factory; each call opens another page (a tab) in the context of the test's
+  `page`, watched the same way, and waits until it is ready.
 - `page`: a fresh page for one test.
 
 Every page is watched from its first request: an uncaught exception ("pageerror") or a
@@ -81,20 +84,29 @@ def _watch(page) -> None:
     page.on("console", console)
 
 
+def wait_ready(page) -> None:
+    """Waits for `<html data-ready="true">`. Not wait_for_function("…"): when the condition is
+    not true at once, Playwright polls it with eval, which the page's CSP refuses."""
+    page.wait_for_selector("html[data-ready=true]", state="attached", timeout=READY_TIMEOUT_MS)
+
+
 @pytest.fixture(scope="session")
 def open_page(browser, server):
-    """open_page(path="") -> a ready page in its own context; closed at the end of the session
-    unless the caller closes its context first."""
+    """open_page(path="", before_load=None, **context_options) -> a ready page in its own
+    context (made with browser.new_context(**context_options), e.g. viewport=...);
+    before_load(page), if given, is called before the page is loaded. Closed at the end of the
+    session unless the caller closes its context first."""
     contexts = []
 
-    def open_(path: str = ""):
-        context = browser.new_context()
+    def open_(path: str = "", *, before_load=None, **context_options):
+        context = browser.new_context(**context_options)
         contexts.append(context)
         page = context.new_page()
         _watch(page)
+        if before_load is not None:
+            before_load(page)  # e.g. page.on("dialog", ...) for what the load itself does
         page.goto(server + path)
-        page.wait_for_function("document.documentElement.dataset.ready === 'true'",
-                               timeout=READY_TIMEOUT_MS)
+        wait_ready(page)
         return page
 
     yield open_
@@ -110,6 +122,20 @@ def page(open_page):
     page = open_page()
     yield page
     page.context.close()
+
+
+@pytest.fixture
+def open_tab(page, server):
+    """open_tab(path="") -> another ready page in `page`'s context (shares its localStorage)."""
+
+    def open_(path: str = ""):
+        tab = page.context.new_page()
+        _watch(tab)
+        tab.goto(server + path)
+        wait_ready(tab)
+        return tab
+
+    return open_
 
 
 def take_problems(page) -> list[str]:

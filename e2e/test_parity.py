@@ -1,10 +1,11 @@
-"""The parity corpus (lua/corpus/) in the page, on both engines: for every case, the browser
-engine (lua.wasm in a worker) and the server engine (POST /api/run) give exactly the expected
-file, which tests/test_corpus.py holds the Python host to. So all three agree.
+"""The parity corpus (lua/corpus/) in the page, on every engine: for every case, the browser
+engine (lua.wasm in a worker), the server engine (POST /api/run) and the pyodide engine (the
+Python host in Pyodide, in a worker) give exactly the expected file, which
+tests/test_corpus.py holds the Python host to. So all four agree.
 
 One page per engine serves all cases (loading the page per case would cost more than the
-cases); each case starts from `setHome({"t": []})` and runs its steps one `run` at a time,
-through the page's `window.wasmCompute`.
+cases, and Pyodide loads once per page); each case starts from `setHome({"t": []})` and runs
+its steps one `run` at a time, through the page's `window.wasmCompute`.
 """
 
 import importlib.util
@@ -18,7 +19,7 @@ _spec = importlib.util.spec_from_file_location("corpus_regen", _REGEN)
 corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(corpus)
 
-ENGINES = ("browser", "server")
+ENGINES = ("browser", "server", "pyodide")
 
 # Values and home come back as JSON text: Playwright would hand a float such as 2^63 to Python
 # as the int 9223372036854776000. In typed JSON every bare number is a float (ABI §10), so

@@ -1,5 +1,6 @@
 // The page's side of wasm-compute: runs scripts in a worker (the browser
-// engine) or on the server (POST /api/run), and keeps `_home` in
+// engine), on the server (POST /api/run), or in a worker that runs the
+// server's Python host in Pyodide (the pyodide engine), and keeps `_home` in
 // localStorage, shared with other tabs. Usable by any page:
 //
 //   import { LuaClient } from "./lua-client.js";
@@ -11,23 +12,31 @@ import { errorFor, STATUS } from "./abi.js";
 import { parseSnapshot } from "./home-store.js";
 
 const EMPTY = Object.freeze({ t: [] });
+export const ENGINES = Object.freeze(["browser", "server", "pyodide"]);
 
 export class LuaClient extends EventTarget {
   /**
    * wasm: URL of lua.wasm; storageKey: the localStorage key of `_home`;
-   * worker: URL of lua-worker.js; timeoutMs: wall-clock limit of a browser run; options: passed to the host
-   * (limits, clock, randomSeed); api: URL of the server's run endpoint.
+   * worker: URL of lua-worker.js; timeoutMs: wall-clock limit of a run in a worker; options: passed to the host
+   * (limits, clock, randomSeed); api: URL of the server's run endpoint; pyodideWorker: URL of
+   * pyodide-worker.js; pyodide: URL of Pyodide's folder; wheel: URL of the wasm_compute wheel.
    */
   constructor({ wasm = "lua.wasm", worker = new URL("./lua-worker.js", import.meta.url), storageKey = "wasm-compute:home",
-                timeoutMs = 10000, options = {}, api = "api/run" } = {}) {
+                timeoutMs = 10000, options = {}, api = "api/run",
+                pyodideWorker = new URL("./pyodide-worker.js", import.meta.url), pyodide = "pyodide/",
+                wheel = "python/wasm_compute.whl" } = {}) {
     super();
     this.wasm = new URL(wasm, location.href).href;
-    this.workerUrl = worker;
+    this.workerUrls = { browser: worker, pyodide: pyodideWorker };
+    this.pyodide = new URL(pyodide, location.href).href;
+    this.wheel = new URL(wheel, location.href).href;
     this.storageKey = storageKey;
     this.timeoutMs = timeoutMs;
     this.options = options;
     this.api = api;
-    this.worker = null;
+    this.workers = { browser: null, pyodide: null };
+    // What each worker does before it can run a script (e.g. "Loading Python (Pyodide)…"), or null.
+    this.loading = { browser: null, pyodide: null };
     this.pending = null;
     this.nextId = 1;
     this.problem = null; // the last storage problem, shown by the page
@@ -90,14 +99,47 @@ export class LuaClient extends EventTarget {
     this.emit("storage-problem", message);
   }
 
-  /** Runs `code` on "browser" (a worker) or "server"; resolves to
+  /** Runs `code` on "browser" (a worker), "server" or "pyodide" (a worker
+   *  that loads Python at its first run: meanwhile `loading.pyodide` says
+   *  what it does, and "progress" events with {engine, text} follow it); resolves to
    *  {output, outputBase64, values, error, stats, home, engine}. An error named
    *  "unreachable" means the server could not be asked (nothing ran). */
   async run(code, { engine = "browser" } = {}) {
+    if (!ENGINES.includes(engine)) throw new Error(`unknown engine: ${engine}`);
     if (this.pending) throw new Error("a script is already running");
-    const result = engine === "server" ? await this.runOnServer(code) : await this.runInWorker(code);
+    const result = engine === "server" ? await this.runOnServer(code) : await this.runInWorker(code, engine);
     result.engine = engine;
     return result;
+  }
+
+  /** Starts the worker of `engine` ("browser" or "pyodide") and its loading now, if it is not running. */
+  preload(engine) {
+    if (this.workers[engine]) return;
+    this.workers[engine] = this.startWorker(engine);
+    this.workers[engine].postMessage({ load: true, options: this.workerOptions() });
+  }
+
+  workerOptions() {
+    return { ...this.options, wasm: this.wasm, pyodide: this.pyodide, wheel: this.wheel };
+  }
+
+  // One handler per worker: progress belongs to no run, the rest to the pending one.
+  startWorker(engine) {
+    const worker = new Worker(this.workerUrls[engine], { type: "module" });
+    if (engine === "pyodide") this.progress(engine, "Loading Python (Pyodide)…");
+    worker.onmessage = ({ data }) => {
+      if ("progress" in data) this.progress(engine, data.progress);
+      else if (this.pending?.worker === worker && data.id === this.pending.id) this.pending.message(data);
+    };
+    worker.onerror = (e) => {
+      if (this.pending?.worker === worker) this.pending.crash(`the worker failed: ${e.message}`);
+    };
+    return worker;
+  }
+
+  progress(engine, text) {
+    this.loading[engine] = text;
+    this.emit("progress", { engine, text });
   }
 
   accept(result, home) {
@@ -110,33 +152,42 @@ export class LuaClient extends EventTarget {
     return result;
   }
 
-  runInWorker(code) {
-    this.worker ??= new Worker(this.workerUrl, { type: "module" });
+  runInWorker(code, engine) {
+    const worker = this.workers[engine] ??= this.startWorker(engine);
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const started = performance.now();
+      let timer = 0;
+      const pending = { id, engine, worker, started: performance.now() };
       const done = (result) => {
         clearTimeout(timer);
         this.pending = null;
         resolve(result);
       };
-      const timer = setTimeout(() => {
-        this.killWorker();
-        done(this.accept(stopped(STATUS.TIMEOUT, `timeout: the script ran longer than ${this.timeoutMs} ms`, started)));
-      }, this.timeoutMs);
-      this.pending = { id, done, started };
-      this.worker.onmessage = ({ data }) => {
-        if (data.id !== id) return;
-        if (data.failure) {
-          this.killWorker();
-          done(this.accept(stopped(STATUS.TRAP, `the sandbox crashed and was restarted: ${data.failure}`, started)));
+      // The wall-clock limit is the script's own: Pyodide's worker says when
+      // Python has loaded and the script starts; the browser's starts at once.
+      const startClock = () => {
+        pending.started = performance.now();
+        timer = setTimeout(() => {
+          this.killWorker(engine);
+          done(this.accept(stopped(STATUS.TIMEOUT, `timeout: the script ran longer than ${this.timeoutMs} ms`, pending.started)));
+        }, this.timeoutMs);
+      };
+      pending.done = done;
+      pending.crash = (message) => {
+        this.killWorker(engine);
+        done(this.accept(stopped(STATUS.TRAP, message, pending.started)));
+      };
+      pending.message = (data) => {
+        if (data.started) {
+          startClock();
+          this.progress(engine, null);
+        } else if (data.failure) {
+          pending.crash(`the sandbox crashed and was restarted: ${data.failure}`);
         } else done(this.accept(data.result, data.home));
       };
-      this.worker.onerror = (e) => {
-        this.killWorker();
-        done(this.accept(stopped(STATUS.TRAP, `the worker failed: ${e.message}`, started)));
-      };
-      this.worker.postMessage({ id, code, home: this.state, options: { ...this.options, wasm: this.wasm } });
+      this.pending = pending;
+      if (engine === "browser") startClock();
+      worker.postMessage({ id, code, home: this.state, options: this.workerOptions() });
     });
   }
 
@@ -157,7 +208,8 @@ export class LuaClient extends EventTarget {
       const body = await response.json().catch(() => null);
       if (!response.ok || body === null) {
         const message = body?.error?.message ?? `the server answered ${response.status}`;
-        const code = response.status === 404 || response.status === 405 ? STATUS.UNREACHABLE : STATUS.TRAP;
+        // No such route here (a static copy of the page answers 404, 405 or 501): no server to ask.
+        const code = [404, 405, 501].includes(response.status) ? STATUS.UNREACHABLE : STATUS.TRAP;
         return this.accept(stopped(code, message, started));
       }
       return this.accept({ output: body.output, outputBase64: body.output_b64, values: body.values,
@@ -167,16 +219,19 @@ export class LuaClient extends EventTarget {
     }
   }
 
-  killWorker() {
-    this.worker?.terminate();
-    this.worker = null;
+  // A terminated worker is replaced: Pyodide's at once, so that it loads
+  // again while nothing waits for it.
+  killWorker(engine) {
+    this.workers[engine]?.terminate();
+    this.workers[engine] = null;
+    if (engine === "pyodide") this.preload(engine);
   }
 
-  /** Ends a running browser script now; `_home` keeps its last committed state. */
+  /** Ends a script running in a worker now; `_home` keeps its last committed state. */
   stop() {
     if (!this.pending?.done) return false;
-    const { done, started } = this.pending;
-    this.killWorker();
+    const { done, engine, started } = this.pending;
+    this.killWorker(engine);
     done(this.accept(stopped(STATUS.TIMEOUT, "stopped: the script was ended by the user", started)));
     return true;
   }

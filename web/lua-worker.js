@@ -1,6 +1,7 @@
 // A Web Worker around one LuaHost, so a script never freezes the page and a
 // runaway one can be stopped by terminating the worker (lua-client.js).
-// Each run brings `_home` as typed JSON (zig/ABI.md §10) and takes it back.
+// Each run brings `_home` as typed JSON (zig/ABI.md §10) and takes it back;
+// a message {load: true, options} only makes the host.
 
 import { createLua } from "./lua-host.js";
 
@@ -10,6 +11,11 @@ self.onmessage = async ({ data }) => {
   const { id, code, home, options } = data;
   try {
     host ??= await createLua(options);
+    if (data.load) return;
+    // Run from a microtask, not the event handler itself: with an inspector
+    // attached, Chromium makes every exception thrown under an event handler
+    // (each Lua error and coroutine yield is a wasm throw) ~10x dearer.
+    await null;
     host.store.load(home);
     const result = host.run(code);
     self.postMessage({ id, result, home: host.store.dump() });

@@ -36,6 +36,9 @@ class Sandbox:
     clock: None for the real clock, or fixed Unix seconds for os.time/os.date
     (os.clock then reads 0). random_seed: None for a random generator that runs
     on across evals, or an integer: every eval then draws the same numbers.
+    engine_factory: the engine class, WasmtimeEngine unless given; wasm_path is what it
+    loads, lua.wasm inside this package unless given (for `_engine_pyodide.PyodideEngine`,
+    a WebAssembly.Module compiled by JavaScript).
     """
 
     def __init__(self, home: Store | Mapping | list | None = None, *,
@@ -65,7 +68,7 @@ class Sandbox:
         self._clock = clock
         self._random_seed = random_seed
         self._started = time.process_time()
-        self._wasm_path = wasm_path or default_wasm_path()
+        self._wasm_path = wasm_path if wasm_path is not None else default_wasm_path()
         if engine_factory is None:
             from ._engine_wasmtime import WasmtimeEngine
             engine_factory = WasmtimeEngine

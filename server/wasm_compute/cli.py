@@ -1,10 +1,13 @@
-"""The `wasm-compute` command: run a file, or a REPL, with `_home` in memory or SQLite."""
+"""The `wasm-compute` command: run a file, or a REPL, with `_home` in memory or SQLite; serve
+the playground, or export a static copy of it."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import shutil
 import sys
+from pathlib import Path
 
 from . import _abi
 from ._sandbox import Sandbox
@@ -122,6 +125,41 @@ def cmd_serve(args) -> int:
     return serve(host=args.host, port=args.port, data_dir=args.data, debug=args.debug)
 
 
+# A static copy of the playground: the page and its bundle (dist/ holds both workers), lua.wasm,
+# Pyodide and the wheel the pyodide engine installs; the browser host's modules (web/*.js) go
+# along for pages of their own.
+EXPORT_PATHS = ("index.html", "style.css", "lua.wasm", "dist", "pyodide", "python/wasm_compute.whl")
+
+
+def cmd_export(args) -> int:
+    """Writes the playground into a folder that any static file server can serve. There is no
+    API there: the Server engine finds none and runs in Pyodide, and share links carry the
+    code in their fragment (#code=...)."""
+    from .app import default_web_dir
+
+    web = default_web_dir()
+    missing = [p for p in EXPORT_PATHS if not (web / p).exists()]
+    if missing:
+        print(f"wasm-compute: {web} has no {', '.join(missing)}: build the page first (./build.sh)", file=sys.stderr)
+        return 2
+    dest = Path(args.dir)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        for rel in EXPORT_PATHS + tuple(sorted(p.name for p in web.glob("*.js"))):
+            source, target = web / rel, dest / rel
+            if source.is_dir():
+                shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+    except OSError as exc:
+        print(f"wasm-compute: cannot export to {dest}: {exc}", file=sys.stderr)
+        return 2
+    print(f"wasm-compute: the playground is in {dest}; serve it with any static file server,"
+          f" e.g. python -m http.server -d {dest}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wasm-compute", description="A sandboxed Lua 5.4 with a persistent _home.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -136,8 +174,10 @@ def main(argv=None) -> int:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data", metavar="DIR", default="data", help="where shares and state live (default ./data)")
     p.add_argument("--debug", action="store_true", help="Flask's development server")
+    p = sub.add_parser("export", help="write a static copy of the playground (no server needed)")
+    p.add_argument("dir", help="the folder to write (files of an earlier export are replaced)")
     args = parser.parse_args(argv)
-    handler = {"run": cmd_run, "repl": cmd_repl, "serve": cmd_serve}[args.command]
+    handler = {"run": cmd_run, "repl": cmd_repl, "serve": cmd_serve, "export": cmd_export}[args.command]
     try:
         return handler(args)
     except StoreError as exc:

@@ -15,7 +15,8 @@ const ERROR_TITLES = {
   code_size: "The code is too large",
 };
 
-const ENGINE_NAMES = { browser: "Browser", server: "Server" };
+const ENGINE_NAMES = { browser: "Browser", server: "Server", pyodide: "Pyodide" };
+const RUNNING = { browser: "Running in the browser…", server: "Running in the server…", pyodide: "Running in Pyodide…" };
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -29,12 +30,20 @@ export class OutputPanel {
     this.root = root;
   }
 
-  /** The panel while a run is under way. */
-  running(engine) {
+  /** The panel while a run is under way. loading: what the engine does
+   *  before the script starts (e.g. "Loading Python (Pyodide)…"); note: a
+   *  line above it (e.g. why another engine runs the script). */
+  running(engine, { loading = null, note = null } = {}) {
     const line = el("p", "status running");
-    line.append(el("span", "spinner"), `Running in the ${engine === "server" ? "server" : "browser"}…`);
-    this.root.replaceChildren(line);
+    line.append(el("span", "spinner"), loading ?? RUNNING[engine] ?? `Running (${engine})…`);
+    this.root.replaceChildren(...(note ? [this.note(note)] : []), line);
     this.root.setAttribute("aria-busy", "true");
+  }
+
+  note(text) {
+    const line = el("p", "status note", text);
+    line.setAttribute("role", "note");
+    return line;
   }
 
   /** A note in place of a result (e.g. the runtime could not start). */
@@ -46,11 +55,12 @@ export class OutputPanel {
   /**
    * One run's result. stopped: the user pressed Stop; hint: a sentence to add
    * under the error (e.g. how to reach the server engine); title: the error's
-   * heading, when the error's name alone would mislead.
+   * heading, when the error's name alone would mislead; note: a line above
+   * the result (e.g. that another engine ran it).
    */
-  result(result, { stopped = false, hint = null, title = null } = {}) {
+  result(result, { stopped = false, hint = null, title = null, note = null } = {}) {
     this.root.removeAttribute("aria-busy");
-    const parts = [this.facts(result, stopped)];
+    const parts = [...(note ? [this.note(note)] : []), this.facts(result, stopped)];
     if (result.output) parts.push(el("pre", "stdout", result.output));
     if (result.values?.length) {
       const block = el("div", "returns");

@@ -2,9 +2,10 @@
 // inspector, share links and the examples menu to one LuaClient, and exposes
 // the same runs to tests as window.wasmCompute = {ready, run(code, {engine}),
 // home(), setHome(snapshot)}; ready resolves once lua.wasm compiles, when the
-// page also sets <html data-ready="true">.
+// page also sets <html data-ready="true">. A Server run that finds no server
+// runs again in Pyodide, and says so (runWithFallback).
 
-import { LuaClient } from "../lua-client.js";
+import { ENGINES, LuaClient } from "../lua-client.js";
 import { compileLua } from "../lua-host.js";
 import { createEditor } from "./editor.js";
 import { OutputPanel } from "./output.js";
@@ -21,7 +22,6 @@ import {
 const ROOT = new URL(/^(.*\/)s\/[^/]+$/.exec(location.pathname)?.[1] ?? "./", location.href).href;
 const CODE_KEY = "wasm-compute:code";
 const ENGINE_KEY = "wasm-compute:engine";
-const ENGINES = ["browser", "server"];
 // Saving the code on every keystroke is wasteful; this long after the last one is enough.
 const SAVE_DELAY_MS = 300;
 const TOAST_MS = 2600;
@@ -50,11 +50,21 @@ const ui = {
   toast: $("#toast"),
 };
 
-const client = new LuaClient({ wasm: new URL("lua.wasm", ROOT).href, api: new URL("api/run", ROOT).href });
+const client = new LuaClient({
+  wasm: new URL("lua.wasm", ROOT).href,
+  api: new URL("api/run", ROOT).href,
+  pyodide: new URL("pyodide/", ROOT).href,
+  wheel: new URL("python/wasm_compute.whl", ROOT).href,
+});
+// What a Server run that found no server says, while it runs in Pyodide and after.
+const FALLBACK_NOTES = {
+  running: "Server unreachable — running in Pyodide (Python in the browser).",
+  done: "Server unreachable — ran in Pyodide (Python in the browser).",
+};
 const output = new OutputPanel($("#output"));
 const inspector = new Inspector($("#home-inspector"), { onChange: replaceHome });
 let editor = null;
-let running = null; // {engine, stopped, started} while a run is under way
+let running = null; // {engine, stopped, started, note} while a run is under way
 let ranOnce = false;
 // Set while the address bar names shared code (/s/<id> or #code=…): the first edit drops it.
 let addressNamesCode = false;
@@ -82,7 +92,7 @@ function showProblem(message) {
 function setRunning(state) {
   running = state;
   ui.run.disabled = state !== null;
-  ui.stop.disabled = state?.engine !== "browser";
+  ui.stop.disabled = state?.engine !== "browser" && state?.engine !== "pyodide";
   inspector.setBusy(state !== null);
 }
 
@@ -122,16 +132,16 @@ function serverFailure(result, engine) {
 async function run(code, { engine = ui.engine.value } = {}) {
   if (!ENGINES.includes(engine)) throw new Error(`unknown engine: ${engine}`);
   if (running) throw new Error("a script is already running");
-  const state = { engine, stopped: false, started: false };
+  const state = { engine, stopped: false, started: false, note: null };
   ranOnce = true;
   setRunning(state);
-  output.running(engine);
+  showRunning();
   if (editor && code === editor.code()) editor.clearError();
   let result;
   try {
     if (engine === "browser") await warmup.catch(() => {});
     state.started = true;
-    result = state.stopped ? stoppedBeforeStart(engine) : await client.run(code, { engine });
+    result = state.stopped ? stoppedBeforeStart(engine) : await runWithFallback(code, state);
   } catch (e) {
     // A server that cannot be reached at all: fetch itself failed.
     result = {
@@ -144,11 +154,30 @@ async function run(code, { engine = ui.engine.value } = {}) {
   }
   // A run that ended on its own just as Stop was pressed keeps its result.
   const stopped = state.stopped && result.error?.code === STOPPED_CODE;
-  output.result(result, { stopped, ...serverFailure(result, engine) });
+  output.result(result, { stopped, note: state.note, ...serverFailure(result, state.engine) });
   renderHome();
   const line = /^input:(\d+):/.exec(result.error?.message ?? "");
   if (line && !stopped && editor && code === editor.code()) editor.markError(Number(line[1]), result.error.message);
   return { ...result, home: client.home() };
+}
+
+/** A Server run that could not reach a server (none, or a static copy of
+ *  the page) runs again in Pyodide: the same Python host, in this browser. */
+async function runWithFallback(code, state) {
+  const first = await client.run(code, { engine: state.engine });
+  if (state.engine !== "server" || first.error?.name !== "unreachable" || state.stopped) return first;
+  state.engine = "pyodide";
+  state.note = FALLBACK_NOTES.running;
+  setRunning(state);
+  showRunning();
+  const result = await client.run(code, { engine: "pyodide" });
+  state.note = FALLBACK_NOTES.done;
+  return { ...result, fallbackFrom: "server" };
+}
+
+/** The output panel of the run under way, with what its engine is loading. */
+function showRunning() {
+  output.running(running.engine, { loading: client.loading[running.engine], note: running.note });
 }
 
 function stoppedBeforeStart(engine) {
@@ -270,6 +299,9 @@ function wire() {
     }
   });
   client.addEventListener("home", renderHome);
+  client.addEventListener("progress", (e) => {
+    if (running?.started && running.engine === e.detail.engine) showRunning();
+  });
   client.addEventListener("storage-problem", (e) => showProblem(e.detail));
   showProblem(client.problem); // a problem found while the client was made
   fillExamples();
