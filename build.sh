@@ -49,16 +49,27 @@ lua_source() {
 wasm() {
   step "building lua.wasm"
   (cd zig && "$root/.venv/bin/python" -m ziglang build --release=fast --summary none)
+  # binaryen's wasm-opt (from web/'s npm packages) makes it ~10% smaller and a little faster.
+  local out=zig/zig-out/bin/lua.opt.wasm
+  if [ ! -f "$out" ] || [ zig/zig-out/bin/lua.wasm -nt "$out" ]; then
+    node web/node_modules/binaryen/bin/wasm-opt -O3 --enable-exception-handling --enable-bulk-memory \
+      --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int \
+      --enable-multivalue --enable-reference-types zig/zig-out/bin/lua.wasm -o "$out"
+  fi
   # -C keeps an unchanged copy as it is: its date says when lua.wasm last changed (see wheel).
-  install -C -m 644 zig/zig-out/bin/lua.wasm web/lua.wasm
-  install -C -m 644 zig/zig-out/bin/lua.wasm server/wasm_compute/lua.wasm
+  install -C -m 644 "$out" web/lua.wasm
+  install -C -m 644 "$out" server/wasm_compute/lua.wasm
+}
+
+web_packages() {
+  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    step "installing the page's npm packages"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 web_bundle() {
   step "bundling the playground (npm, esbuild)"
-  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
-    (cd web && npm ci --no-audit --no-fund --loglevel=error)
-  fi
   (cd web && npm run --silent build)
 }
 
@@ -105,6 +116,7 @@ chromium_installed() {
 build() {
   python_env
   lua_source
+  web_packages
   wasm
   web_bundle
   pyodide_files
