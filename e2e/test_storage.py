@@ -168,9 +168,6 @@ def test_a_run_in_one_tab_keeps_what_another_tab_committed_meanwhile(page, open_
     assert stored.get("a") == "A", f"tab A's committed write is gone: {stored}"
 
 
-@pytest.mark.xfail(strict=True, reason="lua-client.js loadSaved: when the storage is full, the copy "
-                   "under .unreadable fails silently, the message still says it was set aside, and the "
-                   "next save overwrites the unreadable text")
 def test_an_unreadable_home_is_not_lost_when_the_storage_is_full(page):
     ui = Playground(page)
     corrupt = "{not json" + "z" * 100

@@ -41,6 +41,7 @@ export class LuaClient extends EventTarget {
     this.nextId = 1;
     this.problem = null; // the last storage problem, shown by the page
     this.saveFailed = false;
+    this.unreadable = null; // an unreadable saved _home not yet set aside
     this.state = this.loadSaved();
     addEventListener("storage", (e) => {
       if (e.key !== this.storageKey || this.pending) return;
@@ -71,15 +72,31 @@ export class LuaClient extends EventTarget {
       parseSnapshot(snapshot);
       return snapshot;
     } catch (e) {
-      // Keep the unreadable copy under another key rather than overwrite it.
-      const aside = `${this.storageKey}.unreadable`;
-      try { if (text !== null) localStorage.setItem(aside, text); } catch { /* full: it stays where it is */ }
-      this.report(`The saved _home could not be read (${e.message}); it was set aside as "${aside}" and _home starts empty.`);
+      // The unreadable copy is kept: set aside under another key, or, while
+      // there is no room for that, left where it is and not overwritten.
+      this.unreadable = text;
+      this.reason = e.message;
+      this.setAside();
       return EMPTY;
     }
   }
 
+  setAside() {
+    const aside = `${this.storageKey}.unreadable`;
+    try {
+      localStorage.setItem(aside, this.unreadable);
+      this.unreadable = null;
+      this.report(`The saved _home could not be read (${this.reason}); it was set aside as "${aside}" and _home starts empty.`);
+    } catch {
+      this.report(`The saved _home could not be read (${this.reason}), and there is no room to set it aside: it stays under "${this.storageKey}" and _home is kept in this page only until you free some space.`);
+    }
+  }
+
   save() {
+    if (this.unreadable !== null) {
+      this.setAside();
+      if (this.unreadable !== null) return;
+    }
     try {
       localStorage.setItem(this.storageKey, JSON.stringify(this.state));
       // Only a failed save is mended by a good one; a load problem stays shown.
