@@ -233,24 +233,3 @@ def test_sqlite_home_persists_across_processes(tmp_path):
     assert outputs == ["1\n", "2\n"]
     with Sandbox(home=SQLiteStore(str(db))) as sb:
         assert dict(sb.home) == {"counter": 2}
-
-
-def _increment(db, n):
-    with Sandbox(home=SQLiteStore(db)) as sb:
-        for _ in range(n):
-            r = sb.eval("_home.n = (_home.n or 0) + 1")
-            assert r.error is None, r.error
-
-
-def test_two_processes_incrementing_one_sqlite_home_lose_nothing(tmp_path):
-    import multiprocessing
-    db = str(tmp_path / "shared.db")
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_increment, args=(db, 200)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
-    with Sandbox(home=SQLiteStore(db)) as sb:
-        assert sb.home["n"] == 400

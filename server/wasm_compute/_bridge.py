@@ -81,3 +81,43 @@ class HomeBridge:
         except NoSuchTable:
             return -1
         return 0
+
+
+class BridgeImports:
+    """The imports of ABI §6 and §7 as an engine answers them, over `_bridge`,
+    `_clock` and the engine's own `_read(ptr, n)` / `_write(ptr, data)`: the one
+    copy every engine shares."""
+
+    def _answer(self, data: bytes, ptr: int, max_len: int) -> int:
+        """ABI §6: write when it fits, else say how much room it needs."""
+        if len(data) <= max_len:
+            self._write(ptr, data)
+        return len(data)
+
+    # ---------------------------------------------------------------- ABI §6
+
+    def _get(self, tid, key_ptr, key_len, val_ptr, val_max):
+        value = self._bridge.get(tid, self._read(key_ptr, key_len))
+        if value is HomeBridge.NO_TABLE:
+            return -1
+        return self._answer(value, val_ptr, val_max)
+
+    def _set(self, tid, key_ptr, key_len, val_ptr, val_len):
+        return self._bridge.set(tid, self._read(key_ptr, key_len), self._read(val_ptr, val_len))
+
+    def _delete(self, tid, key_ptr, key_len):
+        return self._bridge.delete(tid, self._read(key_ptr, key_len))
+
+    def _size(self, tid):
+        return self._bridge.size(tid)
+
+    def _keys(self, tid, buf_ptr, buf_max):
+        entries = self._bridge.entries(tid)
+        if entries is HomeBridge.NO_TABLE:
+            return -1
+        return self._answer(entries, buf_ptr, buf_max)
+
+    # ---------------------------------------------------------------- ABI §7
+
+    def _clock_import(self, kind):
+        return self._clock(kind)

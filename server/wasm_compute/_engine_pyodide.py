@@ -20,7 +20,7 @@ from js import Object, Uint8Array, WebAssembly
 from pyodide.ffi import JsException, create_proxy, to_js
 
 from . import _abi, _homejson
-from ._bridge import HomeBridge
+from ._bridge import BridgeImports, HomeBridge
 from ._sandbox import Sandbox
 from ._store import MemoryStore
 from ._wire import encode_value
@@ -28,7 +28,7 @@ from ._wire import encode_value
 _HEADER = struct.Struct("<II")
 
 
-class PyodideEngine:
+class PyodideEngine(BridgeImports):
     """One live instance of lua.wasm (ABI §1), with the interface of WasmtimeEngine.
 
     A call into WebAssembly cannot be interrupted from the thread that made it, so there
@@ -101,40 +101,6 @@ class PyodideEngine:
 
     def _write(self, ptr: int, data: bytes) -> None:
         self._room(ptr, len(data)).assign(data)
-
-    def _answer(self, data: bytes, ptr: int, max_len: int) -> int:
-        """ABI §6: write when it fits, else say how much room it needs."""
-        if len(data) <= max_len:
-            self._write(ptr, data)
-        return len(data)
-
-    # ---------------------------------------------------------------- ABI §6
-
-    def _get(self, tid, key_ptr, key_len, val_ptr, val_max):
-        value = self._bridge.get(tid, self._read(key_ptr, key_len))
-        if value is HomeBridge.NO_TABLE:
-            return -1
-        return self._answer(value, val_ptr, val_max)
-
-    def _set(self, tid, key_ptr, key_len, val_ptr, val_len):
-        return self._bridge.set(tid, self._read(key_ptr, key_len), self._read(val_ptr, val_len))
-
-    def _delete(self, tid, key_ptr, key_len):
-        return self._bridge.delete(tid, self._read(key_ptr, key_len))
-
-    def _size(self, tid):
-        return self._bridge.size(tid)
-
-    def _keys(self, tid, buf_ptr, buf_max):
-        entries = self._bridge.entries(tid)
-        if entries is HomeBridge.NO_TABLE:
-            return -1
-        return self._answer(entries, buf_ptr, buf_max)
-
-    # ---------------------------------------------------------------- ABI §7
-
-    def _clock_import(self, kind):
-        return self._clock(kind)
 
     # ---------------------------------------------------------------- calls
 

@@ -22,7 +22,7 @@ from wasmtime import _ffi as ffi
 from wasmtime._func import maybe_raise_last_exn
 
 from . import _abi
-from ._bridge import HomeBridge
+from ._bridge import BridgeImports, HomeBridge
 
 _TICK_S = 0.01
 _engine_lock = threading.Lock()
@@ -103,7 +103,7 @@ def _write_cache(path: Path, data: bytes) -> None:
         pass
 
 
-class WasmtimeEngine:
+class WasmtimeEngine(BridgeImports):
     """One live instance of lua.wasm (ABI §1)."""
 
     def __init__(self, wasm_path: str, limits: _abi.Limits, bridge: HomeBridge,
@@ -168,40 +168,6 @@ class WasmtimeEngine:
 
     def _write(self, ptr: int, data: bytes) -> None:
         ctypes.memmove(self._base(ptr + len(data)) + ptr, data, len(data))
-
-    def _answer(self, data: bytes, ptr: int, max_len: int) -> int:
-        """ABI §6: write when it fits, else say how much room it needs."""
-        if len(data) <= max_len:
-            self._write(ptr, data)
-        return len(data)
-
-    # ---------------------------------------------------------------- ABI §6
-
-    def _get(self, tid, key_ptr, key_len, val_ptr, val_max):
-        value = self._bridge.get(tid, self._read(key_ptr, key_len))
-        if value is HomeBridge.NO_TABLE:
-            return -1
-        return self._answer(value, val_ptr, val_max)
-
-    def _set(self, tid, key_ptr, key_len, val_ptr, val_len):
-        return self._bridge.set(tid, self._read(key_ptr, key_len), self._read(val_ptr, val_len))
-
-    def _delete(self, tid, key_ptr, key_len):
-        return self._bridge.delete(tid, self._read(key_ptr, key_len))
-
-    def _size(self, tid):
-        return self._bridge.size(tid)
-
-    def _keys(self, tid, buf_ptr, buf_max):
-        entries = self._bridge.entries(tid)
-        if entries is HomeBridge.NO_TABLE:
-            return -1
-        return self._answer(entries, buf_ptr, buf_max)
-
-    # ---------------------------------------------------------------- ABI §7
-
-    def _clock_import(self, kind):
-        return self._clock(kind)
 
     # ---------------------------------------------------------------- calls
 
