@@ -4,16 +4,14 @@
 import base64
 import json
 import os
-import queue
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
+
+from servers import serve_process
 
 from wasm_compute import _wire
 from wasm_compute import app as app_module
@@ -500,28 +498,10 @@ def test_encode_value(value, want):
 
 
 def test_serve_command_prints_the_url_and_answers(tmp_path):
-    exe = Path(sys.executable).parent / "wasm-compute"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "wasm_compute.cli"]
-    proc = subprocess.Popen(cmd + ["serve", "--port", "0", "--data", str(tmp_path / "data")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        lines: queue.Queue = queue.Queue()
-        threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
-        try:
-            line = lines.get(timeout=60)
-        except queue.Empty:
-            pytest.fail("the server printed no URL within 60 s")
-        assert line.startswith("wasm-compute playground: http://127.0.0.1:"), line + proc.stderr.read()
-        url = line.split(": ", 1)[1].strip()
-        assert not url.endswith(":0/")
+    with serve_process(tmp_path / "data") as (_, port):
+        url = f"http://127.0.0.1:{port}/"
         with urllib.request.urlopen(url + "api/health", timeout=10) as r:
             assert r.status == 200 and json.load(r) == {"ok": True}
             assert r.headers["X-Frame-Options"] == "DENY"
         assert (tmp_path / "data" / "shares.db").is_file()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+

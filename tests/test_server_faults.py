@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from servers import serve_command, serve_process, stop_waitress
+
 from wasm_compute import Sandbox, SQLiteStore
 from wasm_compute.app import create_app, share_id_for
 
@@ -56,17 +58,7 @@ class Server:
         return request(self.port, method, path, body, headers, timeout)
 
 
-def stop_waitress(httpd, thread):
-    """Closes the listening socket, the open connections and the trigger from inside the
-    server's loop, which then ends at once (closing them from this thread would leave the
-    loop polling closed descriptors)."""
-    def close_all():
-        for dispatcher in list(httpd._map.values()):
-            dispatcher.close()
 
-    httpd.trigger.pull_trigger(close_all)
-    thread.join(timeout=10)
-    httpd.task_dispatcher.shutdown()
 
 
 def request(port, method, path, body=None, headers=None, timeout=60):
@@ -470,36 +462,10 @@ def test_an_unwritable_data_dir_stops_the_start_with_a_clear_message(tmp_path):
 
 # ---- `wasm-compute serve` killed in the middle of requests ---------------------------------
 
-def serve_command(data_dir) -> list:
-    exe = Path(sys.executable).parent / "wasm-compute"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "wasm_compute.cli"]
-    return cmd + ["serve", "--port", "0", "--data", str(data_dir)]
 
 
-@contextlib.contextmanager
-def serve_process(data_dir):
-    """`wasm-compute serve` on a free port; yields (process, port)."""
-    proc = subprocess.Popen(serve_command(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        lines: queue.Queue = queue.Queue()
-        threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
-        try:
-            line = lines.get(timeout=60)
-        except queue.Empty:
-            pytest.fail("the server printed no URL within 60 s")
-        match = re.fullmatch(r"wasm-compute playground: http://127\.0\.0\.1:(\d+)/\n", line)
-        assert match, line
-        yield proc, int(match.group(1))
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+
+
 
 
 def test_a_killed_server_loses_no_acknowledged_share_and_restarts(tmp_path):

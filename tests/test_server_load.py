@@ -14,6 +14,8 @@ import time
 
 import pytest
 
+from servers import stop_waitress
+
 from wasm_compute.app import create_app, share_id_for
 
 CLIENTS = 8
@@ -37,16 +39,7 @@ def server(tmp_path):
         stop_waitress(httpd, thread)
 
 
-def stop_waitress(httpd, thread):
-    """Closes the listening socket, the open connections and the trigger from inside the
-    server's loop, which then ends at once."""
-    def close_all():
-        for dispatcher in list(httpd._map.values()):
-            dispatcher.close()
 
-    httpd.trigger.pull_trigger(close_all)
-    thread.join(timeout=10)
-    httpd.task_dispatcher.shutdown()
 
 
 class Client:

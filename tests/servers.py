@@ -1,0 +1,56 @@
+"""Servers for the tests: `wasm-compute serve` as a process, and a waitress stop."""
+
+import contextlib
+import queue
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+
+def serve_command(data_dir) -> list:
+    exe = Path(sys.executable).parent / "wasm-compute"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "wasm_compute.cli"]
+    return cmd + ["serve", "--port", "0", "--data", str(data_dir)]
+
+
+@contextlib.contextmanager
+def serve_process(data_dir):
+    """`wasm-compute serve` on a free port; yields (process, port)."""
+    proc = subprocess.Popen(serve_command(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
+        try:
+            line = lines.get(timeout=60)
+        except queue.Empty:
+            pytest.fail("the server printed no URL within 60 s")
+        match = re.fullmatch(r"wasm-compute playground: http://127\.0\.0\.1:(\d+)/\n", line)
+        assert match, line
+        yield proc, int(match.group(1))
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def stop_waitress(httpd, thread):
+    """Closes the listening socket, the open connections and the trigger from inside the
+    server's loop, which then ends at once (closing them from this thread would leave the
+    loop polling closed descriptors)."""
+    def close_all():
+        for dispatcher in list(httpd._map.values()):
+            dispatcher.close()
+
+    httpd.trigger.pull_trigger(close_all)
+    thread.join(timeout=10)
+    httpd.task_dispatcher.shutdown()
