@@ -49,7 +49,7 @@ def server(tmp_path_factory):
     if os.environ.get("E2E_WEB_DIR"):
         config["WEB_DIR"] = str(Path(os.environ["E2E_WEB_DIR"]).resolve())
     app = create_app(config)
-    httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    httpd = waitress.create_server(app, map={}, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=httpd.run, name="e2e-waitress", daemon=True)
     thread.start()
     try:

@@ -46,7 +46,9 @@ def serve_process(data_dir):
 def stop_waitress(httpd, thread):
     """Closes the listening socket, the open connections and the trigger from inside the
     server's loop, which then ends at once (closing them from this thread would leave the
-    loop polling closed descriptors)."""
+    loop polling closed descriptors). The server must have a map of its own
+    (`create_server(..., map={})`): with waitress's shared default, this would close
+    every other server's sockets too."""
     def close_all():
         for dispatcher in list(httpd._map.values()):
             dispatcher.close()

@@ -99,18 +99,36 @@ def test_the_same_script_stops_at_the_same_point_each_time():
         assert a.eval(code).output == first.output == b.eval(code).output
 
 
-def test_memory_limit_is_lua_not_enough_memory(small):
-    for code in (
-        "local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(1000) .. i end",
-        "return ('x'):rep(2^40)",
-        "local s = ('x'):rep(1e6) local t = {} for i = 1, 100 do t[i] = s .. i end",
-        "collectgarbage('stop') local t = {} for i = 1, 1e9 do t[i] = {} end",
-    ):
-        r = small.eval("_home.keep = 'lost' " + code)
-        assert r.error is not None, code
-        assert r.error.name in ("memory_limit", "runtime"), (code, r.error)
-        assert "not enough memory" in r.error.message or "too large" in r.error.message, r.error
-        still_fine(small)
+def test_instructions_are_counted_one_by_one_in_every_thread(sb):
+    # A numeric for loop with one addition runs two VM instructions an
+    # iteration (ADD, FORLOOP): a thousand more iterations cost 2000 more,
+    # whether the loop runs in the main thread or in a coroutine.
+    def used(n, wrap):
+        loop = f"local s = 0 for i = 1, {n} do s = s + i end return s"
+        code = f"return coroutine.wrap(function() {loop} end)()" if wrap else loop
+        r = sb.eval(code)
+        assert r.values == [n * (n + 1) // 2]
+        return r.stats.instructions
+
+    for wrap in (False, True):
+        assert used(3000, wrap) - used(2000, wrap) == 2000
+        # Far past one slice of the budget (2^20), the count stays exact.
+        assert used(1_500_000, wrap) - used(500_000, wrap) == 2_000_000
+
+
+def test_a_budget_is_exact_to_the_instruction(sb):
+    # A script that needs n instructions runs with a budget of n and stops
+    # with n - 1, for scripts shorter and longer than one slice (2^20).
+    for code in ("return 1", "local s = 0 for i = 1, 600000 do s = s + i end return s"):
+        needed = sb.eval(code).stats.instructions
+        with Sandbox(instructions_max=needed, timeout_ms=60_000) as enough:
+            assert enough.eval(code).error is None
+            assert enough.eval(code).stats.instructions == needed
+        with Sandbox(instructions_max=needed - 1, timeout_ms=60_000) as short:
+            for _ in range(2):
+                r = short.eval(code)
+                assert r.error.name == "instruction_limit"
+                assert r.stats.instructions == needed - 1
 
 
 def test_memory_errors_are_catchable_and_the_cap_holds(small):

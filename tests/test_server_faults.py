@@ -46,7 +46,7 @@ class Server:
         self.app = app
         self.data_dir = data_dir
         self.db_path = data_dir / "shares.db"
-        self.httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
+        self.httpd = waitress.create_server(app, map={}, host="127.0.0.1", port=0, threads=8)
         self.port = self.httpd.effective_port
         self.thread = threading.Thread(target=self.httpd.run, name="faults-waitress", daemon=True)
         self.thread.start()

@@ -30,7 +30,7 @@ def server(tmp_path):
     data_dir = tmp_path / "data"
     app = create_app({"DATA_DIR": str(data_dir),
                       "SANDBOX_LIMITS": {"instructions_max": 2_000_000, "timeout_ms": 5000}})
-    httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
+    httpd = waitress.create_server(app, map={}, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=httpd.run, name="load-waitress", daemon=True)
     thread.start()
     try:

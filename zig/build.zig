@@ -16,6 +16,8 @@ pub fn build(b: *std.Build) void {
     mod.addIncludePath(b.path("src"));
     const flags = c_flags ++ [_][]const u8{ "-include", "src/sandbox.h" };
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_core, .flags = &flags });
+    // The VM counts its instructions for the budget (src/lvm_budget.h).
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lvm.c"}, .flags = &(flags ++ [_][]const u8{ "-include", "src/lvm_budget.h" }) });
     // The base library's dofile/loadfile are removed at run time; pointing
     // them away from luaL_loadfilex keeps stdio's file code out of the link.
     // Its `load` stays upstream's, with the chunk loaders that refuse binary.
@@ -51,6 +53,6 @@ const c_flags = [_][]const u8{
 const lua_core = [_][]const u8{
     "lapi.c",   "lcode.c",  "lctype.c",   "ldebug.c",  "ldo.c",     "ldump.c",   "lfunc.c",
     "lgc.c",    "llex.c",   "lmem.c",     "lobject.c", "lopcodes.c", "lparser.c", "lstate.c",
-    "lstring.c", "ltable.c", "ltm.c",     "lundump.c", "lvm.c",     "lzio.c",
+    "lstring.c", "ltable.c", "ltm.c",     "lundump.c", "lzio.c",
     "lcorolib.c", "lmathlib.c", "lstrlib.c", "ltablib.c", "lutf8lib.c",
 };

@@ -203,7 +203,7 @@ class _AppServer:
         import waitress
         from wasm_compute.app import create_app
 
-        self.httpd = waitress.create_server(create_app({"DATA_DIR": data_dir}), host="127.0.0.1", port=0, threads=8)
+        self.httpd = waitress.create_server(create_app({"DATA_DIR": data_dir}), map={}, host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self.httpd.effective_port}/"
         self.thread = threading.Thread(target=self.httpd.run, name="bench-waitress", daemon=True)
         self.thread.start()

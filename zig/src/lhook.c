@@ -1,13 +1,7 @@
 /*
-** The count hook's two needs that Lua's API does not cover (sandbox.zig).
+** What the budget's hook needs that Lua's API does not cover (sandbox.zig).
 */
 #include "lstate.h"
-
-/* How far the count hook of a thread is from firing: the instructions a
-** running eval used since the last budget check. */
-int wc_hook_remaining (lua_State *L) {
-  return L->hookcount;
-}
 
 /* Raises the error on top of the stack from inside a hook. Lua turns hooks
 ** off while one runs and on again when it returns; an error leaves them off

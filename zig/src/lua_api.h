@@ -6,5 +6,4 @@
 #include "lualib.h"
 
 int luaopen_sandbox_os(lua_State *L);
-int wc_hook_remaining(lua_State *L);
 int wc_hook_error(lua_State *L);

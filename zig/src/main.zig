@@ -110,7 +110,7 @@ export fn compute(code_ptr: [*]const u8, code_len: u32) i32 {
     }
     if (current.status == .memory_limit) message = err.memory_message;
     if (current.status != .success) result.reset();
-    current.instructions = sandbox.instructionsUsed(L);
+    current.instructions = sandbox.instructionsUsed();
     const code = finish(current.status, message, traceback);
     endEval(L);
     return code;
@@ -142,6 +142,9 @@ fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
         err.pushTraceback(L);
         return 2;
     }
+    // The chunk's last instructions may pass the budget with no jump, call
+    // or return left for the VM to reach the budget's hook.
+    if (sandbox.overBudget()) lua.raise(L, err.instruction_limit_message, .{});
     // The values are read as the chunk left them, before the writes are
     // sent: a table it removed from `_home` is still readable here.
     result.encodeValues(L, handler + 1) catch lua.raise(L, err.memory_message, .{});

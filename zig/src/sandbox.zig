@@ -11,12 +11,16 @@ const alloc = @import("alloc.zig");
 const c = lua.c;
 
 pub const instructions_max_default: u64 = 1_000_000_000;
-/// Instructions between two checks of the budget.
-pub const instructions_step = 1000;
+/// Instructions the VM runs between two visits to the budget's hook.
+pub const instructions_slice_max: u32 = 1 << 20;
 
 pub var instructions_max: u64 = instructions_max_default;
+/// Instructions of the slices already charged.
 pub var instructions_used: u64 = 0;
 pub var instructions_exhausted = false;
+/// The current slice's size; the VM counts `wc_budget_slice` down from it.
+var slice_granted: u32 = 0;
+export var wc_budget_slice: c_int = 0;
 
 /// ABI §3: a fixed seed makes every eval draw the same numbers; otherwise the
 /// generator, seeded once by the host, runs on from eval to eval.
@@ -191,7 +195,9 @@ pub fn restore(L: *lua.State) void {
     memory_warned = false;
     instructions_used = 0;
     instructions_exhausted = false;
-    c.lua_sethook(L, countHook, c.LUA_MASKCOUNT, instructions_step);
+    grantSlice();
+    // The last eval may have ended with the budget's hook set.
+    c.lua_sethook(L, null, 0, 0);
 }
 
 fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
@@ -209,26 +215,56 @@ fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
 
 // ---------------------------------------------------------------- instruction budget
 
-/// Instructions this eval used: whole steps counted by the hook, plus the
-/// part of the current step the main thread ran.
-pub fn instructionsUsed(L: *lua.State) u64 {
+/// Instructions this eval used: the charged slices plus what the VM has
+/// counted of the current one (past its end, while the hook is pending).
+pub fn instructionsUsed() u64 {
     if (instructions_exhausted) return instructions_max;
-    const remaining: u64 = @intCast(@max(0, c.wc_hook_remaining(L)));
-    return @min(instructions_max, instructions_used + (instructions_step -| remaining));
+    return @min(instructions_max, instructionsCounted());
 }
 
-fn countHook(Lopt: ?*lua.State, ar: ?*c.lua_Debug) callconv(.c) void {
+/// Marks the budget spent when the VM counted past it.
+pub fn overBudget() bool {
+    if (!instructions_exhausted and instructionsCounted() > instructions_max) instructions_exhausted = true;
+    return instructions_exhausted;
+}
+
+fn instructionsCounted() u64 {
+    const counted: i64 = @as(i64, slice_granted) - wc_budget_slice;
+    std.debug.assert(counted >= 0);
+    return instructions_used + @as(u64, @intCast(counted));
+}
+
+fn grantSlice() void {
+    std.debug.assert(instructions_used <= instructions_max);
+    slice_granted = @intCast(@min(instructions_slice_max, instructions_max - instructions_used));
+    wc_budget_slice = @intCast(slice_granted);
+}
+
+/// Called by the VM (src/lvm_budget.h) on every instruction past the end of
+/// a slice until the hook below runs, which is at the next jump, loop, call
+/// or return of `L`. Once the budget is spent it keeps firing, so every
+/// thread that runs an instruction gets the hook.
+export fn wc_budget_signal(Lopt: ?*lua.State) void {
+    const L = lua.state(Lopt);
+    if (instructions_exhausted) wc_budget_slice = 0;
+    c.lua_sethook(L, budgetHook, c.LUA_MASKCOUNT, 1);
+}
+
+fn budgetHook(Lopt: ?*lua.State, ar: ?*c.lua_Debug) callconv(.c) void {
     _ = ar;
     const L = lua.state(Lopt);
     if (!instructions_exhausted) {
-        instructions_used += instructions_step;
-        if (instructions_used < instructions_max) return;
-        instructions_used = instructions_max;
+        instructions_used = instructionsCounted();
+        if (instructions_used <= instructions_max) {
+            grantSlice();
+            c.lua_sethook(L, null, 0, 0);
+            return;
+        }
         instructions_exhausted = true;
+        wc_budget_slice = 0;
     }
-    // From now on every instruction of this thread raises again, so no
-    // pcall, xpcall or coroutine can swallow the error and carry on.
-    c.lua_sethook(L, countHook, c.LUA_MASKCOUNT, 1);
+    // The hook stays, with a count of 1: every instruction of this thread
+    // raises again, so no pcall, xpcall or coroutine can swallow the error.
     // Level 0: inside a hook that is the running Lua function, not a caller.
     c.luaL_where(L, 0);
     _ = c.lua_pushstring(L, err.instruction_limit_message);
