@@ -136,16 +136,19 @@ def test_two_tabs_see_each_others_changes(page, open_tab):
     a.expect_printed("edited in B\ttrue")
 
 
-# ------------------------------------------------------------ known bugs (strict xfail: a fix
-# makes them pass, and then the marker must go)
-
-
-@pytest.mark.xfail(strict=True, reason="lua-client.js: a run saves its whole _home snapshot, taken when "
-                   "it started, so a change another tab committed meanwhile is silently lost")
-def test_a_run_in_one_tab_keeps_what_another_tab_committed_meanwhile(page, open_tab):
+@pytest.mark.parametrize("a_code, b_code, want", [
+    # Different keys: both stay.
+    ("_home.a = 'A'", "_home.b = 'B'", {"base": {"i": "1"}, "cfg": {"t": []}, "a": "A", "b": "B"}),
+    # Different keys of one nested table: merged inside it, A's first.
+    ("_home.cfg.x = 1", "_home.cfg.y = 2",
+     {"base": {"i": "1"}, "cfg": {"t": [["x", {"i": "1"}], ["y", {"i": "2"}]]}}),
+    # The same key: the run that ends last wins, here by deleting it.
+    ("_home.base = 'A'", "_home.base = nil _home.b = 'B'", {"cfg": {"t": []}, "b": "B"}),
+])
+def test_a_run_in_one_tab_keeps_what_another_tab_committed_meanwhile(page, open_tab, a_code, b_code, want):
     a = Playground(page)
     b = Playground(open_tab())
-    a.run("_home.base = 1")
+    a.run("_home.base = 1 _home.cfg = {}")
     expect(b.home_value("base")).to_have_value("1")
 
     # Tab B runs on the server engine; its answer is held until tab A has committed.
@@ -153,11 +156,11 @@ def test_a_run_in_one_tab_keeps_what_another_tab_committed_meanwhile(page, open_
     b.page.route("**/api/run", lambda route: held.append(route))
     b.page.bring_to_front()
     b.engine.select_option(label="Server")
-    b.set_code("_home.b = 'B'")
+    b.set_code(b_code)
     b.run_button.click()
     expect(b.output).to_contain_text("Running in the server")
     page.bring_to_front()
-    a.run("_home.a = 'A'")
+    a.run(a_code)
     expect(b.run_button).to_be_disabled()  # B's run is still under way
     assert len(held) == 1
     held[0].continue_()
@@ -165,7 +168,8 @@ def test_a_run_in_one_tab_keeps_what_another_tab_committed_meanwhile(page, open_
     expect(b.outcome).to_have_text("✓ ok")
 
     stored = entries(json.loads(a.storage(HOME_KEY)))
-    assert stored.get("a") == "A", f"tab A's committed write is gone: {stored}"
+    assert stored == want
+    assert entries(b.home()) == want
 
 
 def test_an_unreadable_home_is_not_lost_when_the_storage_is_full(page):

@@ -10,6 +10,7 @@
 
 import { errorFor, STATUS } from "./abi.js";
 import { parseSnapshot } from "./home-store.js";
+import { mergeHome } from "./home-merge.js";
 
 const EMPTY = Object.freeze({ t: [] });
 export const ENGINES = Object.freeze(["browser", "server", "pyodide"]);
@@ -42,6 +43,7 @@ export class LuaClient extends EventTarget {
     this.problem = null; // the last storage problem, shown by the page
     this.saveFailed = false;
     this.unreadable = null; // an unreadable saved _home not yet set aside
+    this.savedText = null; // what this tab last read from or wrote to localStorage
     this.state = this.loadSaved();
     addEventListener("storage", (e) => {
       if (e.key !== this.storageKey || this.pending) return;
@@ -67,6 +69,7 @@ export class LuaClient extends EventTarget {
     let text = null;
     try {
       text = localStorage.getItem(this.storageKey);
+      this.savedText = text;
       if (text === null) return EMPTY;
       const snapshot = JSON.parse(text);
       parseSnapshot(snapshot);
@@ -98,7 +101,9 @@ export class LuaClient extends EventTarget {
       if (this.unreadable !== null) return;
     }
     try {
-      localStorage.setItem(this.storageKey, JSON.stringify(this.state));
+      const text = JSON.stringify(this.state);
+      localStorage.setItem(this.storageKey, text);
+      this.savedText = text;
       // Only a failed save is mended by a good one; a load problem stays shown.
       if (this.saveFailed) {
         this.saveFailed = false;
@@ -159,14 +164,39 @@ export class LuaClient extends EventTarget {
     this.emit("progress", { engine, text });
   }
 
-  accept(result, home) {
+  // `base`: the `_home` the run started from. Another tab's commit made
+  // meanwhile is kept (merged with the run's changes, or taken as it is when
+  // the run changed nothing).
+  accept(result, home = null, base = null) {
+    const latest = this.latest();
     if (result.error === null && home) {
-      this.state = home;
+      this.state = mergeHome(base, home, latest);
       this.save();
+      this.emit("home");
+    } else if (latest !== this.state) {
+      this.state = latest;
       this.emit("home");
     }
     result.home = this.state;
     return result;
+  }
+
+  /** `_home` as other tabs left it in localStorage, if they committed since this
+   *  tab last read or wrote it; else this tab's own. Also this tab's own when its
+   *  last save failed or the stored copy is unreadable: then the page holds what
+   *  the storage lacks, and reading it back would lose that. */
+  latest() {
+    if (this.saveFailed || this.unreadable !== null) return this.state;
+    try {
+      const text = localStorage.getItem(this.storageKey);
+      if (text === this.savedText) return this.state;
+      if (text === null) return EMPTY;
+      const snapshot = JSON.parse(text);
+      parseSnapshot(snapshot);
+      return snapshot;
+    } catch {
+      return this.state;
+    }
   }
 
   runInWorker(code, engine) {
@@ -174,6 +204,7 @@ export class LuaClient extends EventTarget {
     const id = this.nextId++;
     return new Promise((resolve) => {
       let timer = 0;
+      const base = this.state;
       const pending = { id, engine, worker, started: performance.now() };
       const done = (result) => {
         clearTimeout(timer);
@@ -200,16 +231,17 @@ export class LuaClient extends EventTarget {
           this.progress(engine, null);
         } else if (data.failure) {
           pending.crash(`the sandbox crashed and was restarted: ${data.failure}`);
-        } else done(this.accept(data.result, data.home));
+        } else done(this.accept(data.result, data.home, base));
       };
       this.pending = pending;
       if (engine === "browser") startClock();
-      worker.postMessage({ id, code, home: this.state, options: this.workerOptions() });
+      worker.postMessage({ id, code, home: base, options: this.workerOptions() });
     });
   }
 
   async runOnServer(code) {
     const started = performance.now();
+    const base = this.state;
     this.pending = { id: this.nextId++ };
     try {
       let response;
@@ -217,7 +249,7 @@ export class LuaClient extends EventTarget {
         response = await fetch(this.api, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ code, home: this.state }),
+          body: JSON.stringify({ code, home: base }),
         });
       } catch (e) {
         return this.accept(stopped(STATUS.UNREACHABLE, `the server could not be reached (${e.message})`, started));
@@ -230,7 +262,7 @@ export class LuaClient extends EventTarget {
         return this.accept(stopped(code, message, started));
       }
       return this.accept({ output: body.output, outputBase64: body.output_b64, values: body.values,
-        error: body.error, stats: body.stats }, body.home);
+        error: body.error, stats: body.stats }, body.home, base);
     } finally {
       this.pending = null;
     }
