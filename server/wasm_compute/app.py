@@ -92,8 +92,6 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
 }
 
-IMMUTABLE_DIR = "pyodide"  # large, versioned files: cached for a year
-
 SHARE_ID = re.compile(r"[A-Za-z0-9_-]{12}")
 
 MESSAGES = {
@@ -298,11 +296,10 @@ def create_app(config: dict | None = None) -> Flask:
                 raise MethodNotAllowed()  # GET /api/run: a route, for other methods
             raise ApiError(404, MESSAGES[404])
         response = send_file(file, mimetype=content_type(file.name), conditional=True, etag=True, max_age=None)
-        if path.startswith(IMMUTABLE_DIR + "/"):
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        else:
-            # Revalidate every time (ETag, Last-Modified): a rebuilt lua.wasm is picked up.
-            response.headers["Cache-Control"] = "no-cache"
+        # Revalidated every time (ETag, Last-Modified), Pyodide's files too: its
+        # folder has no version in its path, and a rebuilt lua.wasm or an upgraded
+        # Pyodide must not meet files of the old one in a browser's cache.
+        response.headers["Cache-Control"] = "no-cache"
         return response
 
     @app.get("/")
