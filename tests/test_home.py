@@ -23,6 +23,21 @@ def test_globals_do_not_persist_only_home_does(sb):
     assert run(sb, "return x, string.custom, _home.kept").values == [None, None, True]
 
 
+def test_every_eval_starts_from_the_pristine_libraries(sb):
+    # Changed, removed and added fields, in the hash part (names) and the
+    # array part (integer keys), of _G and of the libraries, and their metatables.
+    pristine = "return math.pi, type(string.upper), type(print), ('x'):upper(), rawget(_G, 1), rawget(string, 1), getmetatable(_G) ~= nil"
+    before = run(sb, pristine).values
+    run(sb, """
+        math.pi = 3  string.upper = nil  print = 42  _G[1] = 'one'  string[1] = 'a'
+        getmetatable('').__index = {upper = function() return 'hacked' end}
+        setmetatable(math, {__index = function() return 0 end})
+        for i = 1, 100 do _G['g' .. i] = i end
+    """)
+    assert run(sb, pristine).values == before == [3.141592653589793, "function", "function", "X", None, None, True]
+    assert run(sb, "return g1, g100, math.nothing, getmetatable(math)").values == [None, None, None, None]
+
+
 def test_memory_is_the_same_table_and_warns_once_per_eval(sb):
     r = run(sb, "Memory.a = 1 Memory.b = 2 return rawequal(Memory, _home), _home.a + _home.b")
     assert r.values == [True, 3]

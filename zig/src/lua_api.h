@@ -7,3 +7,4 @@
 
 int luaopen_sandbox_os(lua_State *L);
 int wc_hook_error(lua_State *L);
+lua_Integer wc_restore_fields(lua_State *L, int ti, int ci);

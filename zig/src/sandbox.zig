@@ -140,25 +140,7 @@ pub fn restore(L: *lua.State) void {
     while (c.lua_next(L, pristine) != 0) {
         const copy = c.lua_gettop(L);
         const t = copy - 1;
-        var kept: i64 = 0;
-        c.lua_pushnil(L);
-        while (c.lua_next(L, t) != 0) {
-            c.lua_pushvalue(L, -2);
-            if (c.lua_rawget(L, copy) == lua.TNIL) {
-                lua.pop(L, 1);
-                c.lua_pushvalue(L, -2);
-                c.lua_pushnil(L);
-                c.lua_rawset(L, t); // clearing a field during traversal is allowed
-            } else {
-                kept += 1;
-                if (c.lua_rawequal(L, -1, -2) == 0) {
-                    c.lua_pushvalue(L, -3);
-                    c.lua_rotate(L, -2, 1);
-                    c.lua_rawset(L, t);
-                } else lua.pop(L, 1);
-            }
-            lua.pop(L, 1);
-        }
+        const kept = c.wc_restore_fields(L, t, copy);
         if (kept != copyLength(L, copy)) {
             c.lua_pushnil(L);
             while (c.lua_next(L, copy) != 0) {
