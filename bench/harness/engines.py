@@ -62,9 +62,9 @@ class EngineInfo:
 
 class NativeEngine:
     """hooked: set a count hook every 1000 instructions first, as lua.wasm
-    does for its instruction budget (ABI §3): with a hook set, Lua 5.4's VM
-    takes its slow path at every instruction, so this engine tells how much of
-    lua.wasm's gap to native is the hook rather than WebAssembly."""
+    did for its instruction budget before the VM counted instructions itself
+    (zig/src/lvm_budget.h): with a hook set, Lua 5.4's VM takes its slow path
+    at every instruction. This engine keeps that cost measurable."""
 
     def __init__(self, hooked: bool = False):
         self.key = "native-hook" if hooked else "native"
@@ -75,7 +75,7 @@ class NativeEngine:
         if hooked:
             self.info = EngineInfo(self.key, "native + hook",
                                    "the same binary after `debug.sethook(function() end, '', 1000)`: "
-                                   "the count hook lua.wasm runs with (ABI §3)")
+                                   "the count hook lua.wasm's budget once was")
         else:
             self.info = EngineInfo(self.key, "native", detail)
 
