@@ -107,6 +107,8 @@ def write_markdown(path: Path, *, header: dict, engines: list, infos: dict, prog
     lines += ["", "## Targets", "", "| target | measured | status |", "|---|---|---|"]
     for name, shown, verdict in cpu_targets(geo):
         lines.append(f"| {name} | {shown} | {verdict.text} |")
+    lines += ["", "For every target missed here or below, what was tried and what it measured is in "
+              "`bench/README.md`, section \"What was tried for the targets\"."]
 
     lines += ["", "## Host and page figures", ""]
     if figures:
