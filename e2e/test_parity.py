@@ -80,3 +80,34 @@ def test_case(engine_page, engine, name):
     difference = corpus.first_difference(name, run_steps(engine_page, engine, corpus.read_steps(name)))
     if difference:
         pytest.fail(f"[{engine} engine] {difference}", pytrace=False)
+
+
+# The instruction budget counts in the module, so every engine counts the same instructions
+# and a script stops at the same point everywhere (zig/ABI.md §3).
+COUNTED = [
+    "local s = 0 for i = 1, 100000 do s = s + i % 7 end return s",
+    "local co = coroutine.wrap(function() for i = 1, 1000 do coroutine.yield(i) end end) "
+    "local n = 0 for i = 1, 1000 do n = n + co() end return n",
+    "local ok = pcall(error, 'x') local t = {} for w in ('a b c d'):gmatch('%a') do t[#t + 1] = w:upper() end "
+    "table.sort(t, function(a, b) return a > b end) _home.w = table.concat(t) return ok, _home.w",
+]
+
+RUN_COUNTED = """async ([code, engine]) => {
+  const api = window.wasmCompute;
+  await api.ready;
+  await api.setHome({ t: [] });
+  const r = await api.run(code, { engine });
+  return { error: r.error, instructions: r.stats.instructions };
+}"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_engine_counts_the_same_instructions(engine_page, engine):
+    from wasm_compute import Sandbox
+
+    with Sandbox() as sb:
+        want = [sb.eval(code).stats.instructions for code in COUNTED]
+    got = [engine_page.evaluate(RUN_COUNTED, [code, engine]) for code in COUNTED]
+    assert [g["error"] for g in got] == [None] * len(COUNTED)
+    assert [g["instructions"] for g in got] == want
+    assert min(want) > 0
