@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from wasm_compute import Sandbox
+
 _REGEN = Path(__file__).resolve().parents[1] / "lua" / "corpus" / "regen.py"
 _spec = importlib.util.spec_from_file_location("corpus_regen", _REGEN)
 corpus = importlib.util.module_from_spec(_spec)
@@ -103,8 +105,6 @@ RUN_COUNTED = """async ([code, engine]) => {
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_every_engine_counts_the_same_instructions(engine_page, engine):
-    from wasm_compute import Sandbox
-
     with Sandbox() as sb:
         want = [sb.eval(code).stats.instructions for code in COUNTED]
     got = [engine_page.evaluate(RUN_COUNTED, [code, engine]) for code in COUNTED]

@@ -1,3 +1,5 @@
+import multiprocessing
+
 import pytest
 
 from wasm_compute import Sandbox
@@ -14,3 +16,14 @@ def run(sb, code):
     r = sb.eval(code)
     assert r.error is None, f"{r.error!r}\n{r.error.traceback}"
     return r
+
+
+def run_in_processes(target, args, count=2, timeout=300):
+    """Runs target(*args) in `count` fresh processes at once; asserts each exited with 0."""
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=target, args=args) for _ in range(count)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=timeout)
+    assert [p.exitcode for p in procs] == [0] * count

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_in_processes
 from servers import serve_command, serve_process, stop_waitress
 
 from wasm_compute import Sandbox, SQLiteStore
@@ -595,17 +596,9 @@ def _increment(db, times):
 
 
 def test_two_processes_incrementing_one_sqlite_home_500_times_each_end_at_1000(tmp_path):
-    import multiprocessing
-
     db = str(tmp_path / "shared.db")
     SQLiteStore(db).close()
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_increment, args=(db, 500)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-    assert [p.exitcode for p in procs] == [0, 0]
+    run_in_processes(_increment, (db, 500))
     with Sandbox(home=SQLiteStore(db)) as sb:
         assert sb.home["n"] == 1000
     assert integrity(db) == "ok"

@@ -2,7 +2,6 @@
 
 import contextlib
 import math
-import multiprocessing
 import re
 import sqlite3
 import struct
@@ -20,6 +19,8 @@ from wasm_compute._store import (
     StoreError,
     TableRef,
 )
+
+from conftest import run_in_processes
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -555,13 +556,7 @@ def count_up(path, times):
 def test_two_processes_serialise_read_modify_write(tmp_path):
     path = str(tmp_path / "home.db")
     SQLiteStore(path).close()
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=count_up, args=(path, 500)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-    assert [p.exitcode for p in procs] == [0, 0]
+    run_in_processes(count_up, (path, 500))
     store = SQLiteStore(path)
     assert store.get(1, b"n") == 1000
     store.close()

@@ -13,6 +13,8 @@ const entries = (table) => new Map(table.t.map(([k, v]) => [JSON.stringify(k), [
 /** The value after a run changed `base` into `mine` while another tab
  *  changed it into `theirs`; `undefined` stands for an absent key. */
 export function mergeHome(base, mine, theirs) {
+  // Nobody else committed (the usual case): no comparison of whole snapshots.
+  if (theirs === base) return mine;
   if (same(mine, base)) return theirs;
   if (same(theirs, base) || same(theirs, mine)) return mine;
   if (!isTable(mine) || !isTable(theirs)) return mine;

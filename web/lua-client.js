@@ -70,10 +70,7 @@ export class LuaClient extends EventTarget {
     try {
       text = localStorage.getItem(this.storageKey);
       this.savedText = text;
-      if (text === null) return EMPTY;
-      const snapshot = JSON.parse(text);
-      parseSnapshot(snapshot);
-      return snapshot;
+      return parseStored(text);
     } catch (e) {
       // The unreadable copy is kept: set aside under another key, or, while
       // there is no room for that, left where it is and not overwritten.
@@ -190,9 +187,8 @@ export class LuaClient extends EventTarget {
     try {
       const text = localStorage.getItem(this.storageKey);
       if (text === this.savedText) return this.state;
-      if (text === null) return EMPTY;
-      const snapshot = JSON.parse(text);
-      parseSnapshot(snapshot);
+      const snapshot = parseStored(text);
+      this.savedText = text;
       return snapshot;
     } catch {
       return this.state;
@@ -284,6 +280,14 @@ export class LuaClient extends EventTarget {
     done(this.accept(stopped(STATUS.TIMEOUT, "stopped: the script was ended by the user", started)));
     return true;
   }
+}
+
+// The stored text of `_home` as a snapshot (none stored: empty); throws when it is unreadable.
+function parseStored(text) {
+  if (text === null) return EMPTY;
+  const snapshot = JSON.parse(text);
+  parseSnapshot(snapshot);
+  return snapshot;
 }
 
 function stopped(code, message, started) {
