@@ -509,7 +509,7 @@ def test_a_killed_server_loses_no_acknowledged_share_and_restarts(tmp_path):
         while len(acknowledged) < 300 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert outcomes.empty(), "the long request ended before the kill"
-        os.kill(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the server: gunicorn's master and its workers
         proc.wait(timeout=10)
         stop.set()
         runner.join(timeout=30)

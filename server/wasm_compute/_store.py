@@ -287,6 +287,18 @@ def _utf8(s: str, path) -> bytes:
 
 
 
+def open_store(location: str | None, home: str = DEFAULT_HOME) -> Store:
+    """The store a command line names: None for memory, a postgresql:// (or postgres://) URL for
+    PostgreSQL, else the path of an SQLite file."""
+    if location is None:
+        return MemoryStore(home=home)
+    if location.startswith(("postgresql://", "postgres://")):
+        from ._store_postgres import PostgresStore
+
+        return PostgresStore(location, home=home)
+    return SQLiteStore(location, home=home)
+
+
 # The backends, importable from here as before the split (each module imports this one first).
 from ._store_memory import MemoryStore  # noqa: E402
 from ._store_sqlite import SQLiteStore  # noqa: E402

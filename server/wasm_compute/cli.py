@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import sys
 from pathlib import Path
 
 from . import _abi
 from ._sandbox import Sandbox
-from ._store import SQLiteStore, StoreError
+from ._store import DEFAULT_HOME, StoreError, open_store
 
 
 def format_value(value) -> str:
@@ -61,8 +62,7 @@ def _quote(s: str | bytes) -> str:
 
 
 def _make_sandbox(args) -> Sandbox:
-    home = SQLiteStore(args.home) if args.home else None
-    return Sandbox(home=home, timeout_ms=args.timeout_ms)
+    return Sandbox(home=open_store(args.home, args.home_name), timeout_ms=args.timeout_ms)
 
 
 def cmd_run(args) -> int:
@@ -122,7 +122,8 @@ def cmd_serve(args) -> int:
     except ImportError:
         print("wasm-compute: the playground server is not part of this build yet", file=sys.stderr)
         return 2
-    return serve(host=args.host, port=args.port, data_dir=args.data, debug=args.debug)
+    return serve(host=args.host, port=args.port, data_dir=args.data, debug=args.debug,
+                 database=args.database, workers=args.workers)
 
 
 # A static copy of the playground: the page and its bundle (dist/ holds both workers), lua.wasm,
@@ -160,6 +161,16 @@ def cmd_export(args) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"a positive integer is needed, not {text!r}")
+    return n
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wasm-compute", description="A sandboxed Lua 5.4 with a persistent _home.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,12 +178,21 @@ def main(argv=None) -> int:
         p = sub.add_parser(name, help=helptext)
         if name == "run":
             p.add_argument("file", help="the Lua source file")
-        p.add_argument("--home", metavar="DB", help="keep _home in this SQLite file (default: in memory)")
+        p.add_argument("--home", metavar="DB",
+                       help="keep _home in this SQLite file or postgresql:// database (default: in memory)")
+        p.add_argument("--home-name", metavar="NAME", default=DEFAULT_HOME,
+                       help=f"which of the database's homes (default {DEFAULT_HOME!r})")
         p.add_argument("--timeout-ms", type=int, default=10_000, help="wall-clock limit per eval (default 10000)")
     p = sub.add_parser("serve", help="serve the playground")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data", metavar="DIR", default="data", help="where shares and state live (default ./data)")
+    p.add_argument("--database", metavar="URL",
+                   help="keep shares in this PostgreSQL database, e.g. postgresql://user@host/db"
+                        " (default: SQLite under --data)")
+    p.add_argument("--workers", type=_positive, default=os.cpu_count() or 1,
+                   help="server processes (gunicorn) on the one port; 1: waitress in this process"
+                        " (default: the number of cores)")
     p.add_argument("--debug", action="store_true", help="Flask's development server")
     p = sub.add_parser("export", help="write a static copy of the playground (no server needed)")
     p.add_argument("dir", help="the folder to write (files of an earlier export are replaced)")
@@ -180,7 +200,7 @@ def main(argv=None) -> int:
     handler = {"run": cmd_run, "repl": cmd_repl, "serve": cmd_serve, "export": cmd_export}[args.command]
     try:
         return handler(args)
-    except StoreError as exc:
+    except (StoreError, ValueError) as exc:  # ValueError: a bad --home-name
         print(f"wasm-compute: {exc}", file=sys.stderr)
         return 2
 
