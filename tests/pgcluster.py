@@ -15,7 +15,17 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("WASM_COMPUTE_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _pg_bin() -> Path:
+    """$WASM_COMPUTE_PG_BIN, else the newest of Debian's /usr/lib/postgresql/<version>/bin."""
+    if os.environ.get("WASM_COMPUTE_PG_BIN"):
+        return Path(os.environ["WASM_COMPUTE_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed (./build.sh installs Debian's postgresql package)")
+    return found[-1].parent
+
+
+PG_BIN = _pg_bin()
 START_TIMEOUT_S = 60
 
 

@@ -26,7 +26,7 @@ from pgcluster import PgCluster, free_port
 from servers import serve_command, serve_process
 from test_server_faults import request
 
-from wasm_compute import PostgresStore, Sandbox, StoreFailed
+from wasm_compute import PostgresStore, Sandbox, SQLiteStore, StoreFailed
 from wasm_compute import _abi
 from wasm_compute.app import create_app, share_id_for
 
@@ -289,3 +289,38 @@ def test_a_writer_killed_mid_eval_leaves_a_consistent_home_and_no_lock(pg_dsn):
         assert sb.home["log"] == list(range(1, n + 1))
         r = sb.eval(COUNTER)
         assert r.error is None and r.values == [n + 1], r.error
+
+
+# ---- the command line --------------------------------------------------------------------
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "wasm_compute.cli", *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_run_keeps_each_named_home_apart(tmp_path, backend, request):
+    location = str(tmp_path / "h.db") if backend == "sqlite" else request.getfixturevalue("pg_dsn")
+    script = tmp_path / "count.lua"
+    script.write_text("_home.n = (_home.n or 0) + 1 return _home.n")
+    runs = [("alice", "1"), ("alice", "2"), ("bob", "1"), ("alice", "3")]
+    for name, want in runs:
+        r = cli("run", "--home", location, "--home-name", name, str(script))
+        assert (r.returncode, r.stdout, r.stderr) == (0, want + "\n", ""), r
+    r = cli("run", "--home", location, str(script))  # the default home is a third one
+    assert (r.returncode, r.stdout) == (0, "1\n"), r
+    store = PostgresStore(location) if backend == "postgres" else SQLiteStore(location)
+    try:
+        assert store.homes() == ["alice", "bob", "default"]
+    finally:
+        store.close()
+
+
+def test_a_bad_home_name_or_an_absent_database_is_a_clear_error(tmp_path):
+    script = tmp_path / "x.lua"
+    script.write_text("return 1")
+    r = cli("run", "--home", str(tmp_path / "h.db"), "--home-name", "", str(script))
+    assert r.returncode == 2 and r.stderr.startswith("wasm-compute: a home name"), r
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
+    r = cli("run", "--home", url, str(script))
+    assert r.returncode == 2 and "PostgreSQL" in r.stderr and "refused" in r.stderr, r

@@ -14,7 +14,7 @@ import os
 import threading
 
 from ._store import StoreError
-from ._store_postgres import describe, ensure_schema, make_pool
+from ._store_postgres import describe, ensure_schema, make_pool, require_psycopg
 
 POOL_SIZE_MAX = 10  # connections per server process: waitress's and gunicorn's 8 threads, and /readyz
 WAIT_S = 5.0  # the longest a request waits for a connection before its 503
@@ -24,6 +24,7 @@ class PostgresShareStore:
     """Shares in the table wasm_compute.shares of the database at `dsn`."""
 
     def __init__(self, dsn: str, wait_s: float = WAIT_S):
+        require_psycopg()
         import psycopg
 
         self.dsn = dsn

@@ -75,6 +75,15 @@ _FREE = (
 )
 
 
+def require_psycopg() -> None:
+    """Raises a StoreError that says what to install when psycopg or psycopg_pool is missing."""
+    try:
+        import psycopg  # noqa: F401
+        import psycopg_pool  # noqa: F401
+    except ImportError as e:
+        raise StoreError(f"PostgreSQL needs {e.name}: pip install 'wasm-compute[server]'") from None
+
+
 def _key(key) -> bytes:
     if type(key) is int:
         return b"i" + key.to_bytes(8, "big", signed=True)
@@ -168,6 +177,7 @@ class PostgresStore(Store):
     longest wait for a connection or for another eval's lock on the home."""
 
     def __init__(self, database, home: str = DEFAULT_HOME, *, timeout_s: float = 30.0):
+        require_psycopg()
         import psycopg
 
         self.home = check_home_name(home)
@@ -180,15 +190,19 @@ class PostgresStore(Store):
         self._where = self._dsn_text()
         try:
             if self._dsn is not None:
+                # A direct first connection: a database that is not there fails at once with
+                # its reason, where the pool would wait timeout_s and then only time out.
+                with psycopg.connect(self._dsn, autocommit=True, connect_timeout=max(1, round(timeout_s))) as conn:
+                    ensure_schema(conn)
                 self._pool = make_pool(self._dsn, POOL_SIZE_MAX, timeout_s, f"wasm-compute home {home}")
                 self._own_pool = True
             else:
                 self._pool, self._own_pool = database, False
+                with self._connection() as conn:
+                    self._call(ensure_schema, conn)
         except psycopg.Error as e:
-            raise StoreError(f"cannot open store {self._where}: {e}") from e
+            raise StoreError(describe(e, f"cannot open store {self._where}", None, timeout_s)) from e
         try:
-            with self._connection() as conn:
-                self._call(ensure_schema, conn)
             if self._q(f"SELECT 1 FROM wasm_compute.homes WHERE hid = {_HID}", {"home": self.home}) == []:
                 self.begin()  # makes the home
                 self.commit()

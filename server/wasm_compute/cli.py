@@ -4,6 +4,7 @@ the playground, or export a static copy of it."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import shutil
@@ -122,8 +123,18 @@ def cmd_serve(args) -> int:
     except ImportError:
         print("wasm-compute: the playground server is not part of this build yet", file=sys.stderr)
         return 2
+    workers = args.workers
+    if workers is None:  # the number of cores, when gunicorn is there to run them
+        workers = os.cpu_count() or 1
+        if workers > 1 and importlib.util.find_spec("gunicorn") is None:
+            print("wasm-compute: one worker (waitress): --workers needs gunicorn,"
+                  " pip install 'wasm-compute[server]'", file=sys.stderr)
+            workers = 1
+    elif workers > 1 and importlib.util.find_spec("gunicorn") is None:
+        print("wasm-compute: --workers needs gunicorn: pip install 'wasm-compute[server]'", file=sys.stderr)
+        return 2
     return serve(host=args.host, port=args.port, data_dir=args.data, debug=args.debug,
-                 database=args.database, workers=args.workers)
+                 database=args.database, workers=workers)
 
 
 # A static copy of the playground: the page and its bundle (dist/ holds both workers), lua.wasm,
@@ -190,7 +201,7 @@ def main(argv=None) -> int:
     p.add_argument("--database", metavar="URL",
                    help="keep shares in this PostgreSQL database, e.g. postgresql://user@host/db"
                         " (default: SQLite under --data)")
-    p.add_argument("--workers", type=_positive, default=os.cpu_count() or 1,
+    p.add_argument("--workers", type=_positive, default=None, metavar="N",
                    help="server processes (gunicorn) on the one port; 1: waitress in this process"
                         " (default: the number of cores)")
     p.add_argument("--debug", action="store_true", help="Flask's development server")
