@@ -68,9 +68,13 @@ _DELETE = (
     " SELECT (SELECT count(*) FROM t), (SELECT vtype FROM d), (SELECT num FROM d)"
 )
 # The subtree under a table, found and removed in one statement (entries go by ON DELETE CASCADE).
+# OFFSET 0 keeps the planner from flattening the lateral subquery into a join, which it plans
+# badly while the table's statistics are stale (a tree just written): as it is, each table's
+# children are one index lookup on (hid, tid).
 _FREE = (
-    "WITH RECURSIVE sub(tid) AS (SELECT %(tid)s::bigint UNION ALL SELECT e.num FROM wasm_compute.entries e"
-    "  JOIN sub ON e.hid = %(hid)s AND e.tid = sub.tid AND e.vtype = " + str(VTYPE_TABLE) + ")"
+    "WITH RECURSIVE sub(tid) AS (SELECT %(tid)s::bigint UNION ALL SELECT c.num FROM sub,"
+    "  LATERAL (SELECT e.num FROM wasm_compute.entries e WHERE e.hid = %(hid)s AND e.tid = sub.tid"
+    "   AND e.vtype = " + str(VTYPE_TABLE) + " OFFSET 0) c)"
     " DELETE FROM wasm_compute.tables WHERE hid = %(hid)s AND tid IN (SELECT tid FROM sub)"
 )
 
@@ -288,9 +292,12 @@ class PostgresStore(Store):
             raise
 
     def _lock_home(self, conn) -> None:
-        conn.execute(f"BEGIN; SET LOCAL lock_timeout = {max(1, round(self._timeout_s * 1000))}")
         select = "SELECT hid, next_tid, next_seq FROM wasm_compute.homes WHERE name = %s FOR UPDATE"
-        row = conn.execute(select, (self.home,)).fetchone()
+        with conn.pipeline():  # the three statements in one round trip
+            conn.execute("BEGIN")
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{max(1, round(self._timeout_s * 1000))}ms",))
+            cursor = conn.execute(select, (self.home,))
+        row = cursor.fetchone()
         if row is None:  # never made, or deleted since: made (again) empty
             made = conn.execute("INSERT INTO wasm_compute.homes (name, next_tid, next_seq) VALUES (%s, 2, 1)"
                                 " ON CONFLICT (name) DO NOTHING RETURNING hid", (self.home,)).fetchone()
