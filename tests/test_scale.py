@@ -210,9 +210,9 @@ def _increment(dsn, times):
             assert r.error is None, r.error
 
 
-def test_two_processes_incrementing_one_postgres_home_500_times_each_end_at_1000(pg_dsn):
+def test_four_processes_incrementing_one_postgres_home_through_sandboxes_end_at_1000(pg_dsn):
     PostgresStore(pg_dsn, home="shared").close()
-    run_in_processes(_increment, (pg_dsn, 500))
+    run_in_processes(_increment, (pg_dsn, 250), count=4)
     with Sandbox(home=PostgresStore(pg_dsn, home="shared")) as sb:
         assert sb.home["n"] == 1000
 
