@@ -24,15 +24,11 @@ import pytest
 from conftest import run_in_processes
 from pgcluster import PgCluster, free_port
 from servers import serve_command, serve_process
-from test_server_faults import request
+from test_server_faults import COUNTER, kill_a_writer_mid_eval, request
 
 from wasm_compute import PostgresStore, Sandbox, SQLiteStore, StoreFailed
 from wasm_compute import _abi
 from wasm_compute.app import create_app, share_id_for
-
-COUNTER = ("_home.n = (_home.n or 0) + 1 "
-           "_home.log = _home.log or {} _home.log[#_home.log + 1] = _home.n "
-           "return _home.n")
 
 
 @pytest.fixture
@@ -257,29 +253,8 @@ def test_postgres_stopped_mid_run_fails_the_evals_in_flight_and_comes_back(own_c
         assert sb.home["log"] == list(range(1, n + 1))  # nothing half-written
 
 
-KILLED_WRITER = f"""
-import sys
-from wasm_compute import PostgresStore, Sandbox
-with Sandbox(home=PostgresStore(sys.argv[1])) as sb:
-    while True:
-        r = sb.eval({COUNTER!r})
-        assert r.error is None, r.error
-        print(r.values[0], flush=True)
-"""
-
-
 def test_a_writer_killed_mid_eval_leaves_a_consistent_home_and_no_lock(pg_dsn):
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, pg_dsn], stdout=subprocess.PIPE, text=True)
-    last = 0
-    try:
-        for line in proc.stdout:
-            last = int(line)
-            if last >= 300:
-                break
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    last = kill_a_writer_mid_eval(pg_dsn)
     assert last >= 300
     # The killed process may have held the home's lock: PostgreSQL ends its transaction when the
     # connection drops, well within this store's wait.

@@ -213,6 +213,51 @@ class Store(abc.ABC):
         self.commit()
 
 
+class SQLReads:
+    """get, entries, size and homes for a backend that keeps the tree in SQL tables (SQLite,
+    PostgreSQL). Each read is one statement, so atomic outside a transaction. No row means no
+    table, except for the root of a home deleted since the store opened it, which reads as empty.
+
+    The backend gives the statements _GET (a row of value columns, the first one the type, NULL
+    for no key), _ENTRIES (key, then the value columns, in the table's order), _SIZE and _HOMES,
+    in its parameter style with the named parameters home, tid and key; how a key is passed to
+    SQL (_sql_key) and read back (_key_of); how the value columns decode (_value_of); and _q(sql,
+    params), its lock (_lock) and `home`."""
+
+    _GET = _ENTRIES = _SIZE = _HOMES = ""
+
+    def get(self, tid, key):
+        _check_key(key)
+        with self._lock:
+            rows = self._q(self._GET, {"key": self._sql_key(key), "home": self.home, "tid": tid})
+        if not rows:
+            return self._missing(tid, None)
+        return None if rows[0][0] is None else self._value_of(*rows[0])
+
+    def entries(self, tid):
+        with self._lock:
+            rows = self._q(self._ENTRIES, {"home": self.home, "tid": tid})
+        if not rows:
+            return self._missing(tid, [])
+        return [(self._key_of(row[0]), self._value_of(*row[1:])) for row in rows if row[1] is not None]
+
+    def size(self, tid):
+        with self._lock:
+            rows = self._q(self._SIZE, {"home": self.home, "tid": tid})
+        if not rows:
+            return self._missing(tid, 0)
+        return rows[0][0]
+
+    def homes(self) -> list[str]:
+        with self._lock:
+            return sorted(name for (name,) in self._q(self._HOMES))
+
+    def _missing(self, tid: int, empty):
+        if tid == Store.ROOT:
+            return empty
+        raise NoSuchTable(tid)
+
+
 def _to_python(x):
     if type(x) is bytes:
         try:

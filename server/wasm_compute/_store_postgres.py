@@ -28,7 +28,7 @@ import threading
 
 from ._store import (
     DEFAULT_HOME, F64, VTYPE_BOOL, VTYPE_BYTES, VTYPE_FLOAT, VTYPE_INT, VTYPE_TABLE,
-    NoSuchTable, Store, StoreError, TableRef, _check_key, _check_scalar, check_home_name,
+    NoSuchTable, SQLReads, Store, StoreError, TableRef, _check_key, _check_scalar, check_home_name,
 )
 
 SCHEMA_VERSION = 1
@@ -174,11 +174,22 @@ def describe(error: Exception, what: str, dsn: str | None, timeout_s: float) -> 
     return f"{what}: PostgreSQL: {text[0] if text else type(error).__name__}"
 
 
-class PostgresStore(Store):
+class PostgresStore(SQLReads, Store):
     """The store in PostgreSQL. database: a DSN ("postgresql://user@host/db", or key=value
     form) or a psycopg_pool.ConnectionPool of autocommit connections that other stores share.
     home: which of the database's homes this store serves (made when missing). timeout_s: the
     longest wait for a connection or for another eval's lock on the home."""
+
+    _GET = ("SELECT e.vtype, e.num, e.raw FROM wasm_compute.tables t LEFT JOIN wasm_compute.entries e"
+            f" ON e.hid = t.hid AND e.tid = t.tid AND e.key = %(key)s WHERE t.hid = {_HID} AND t.tid = %(tid)s")
+    _ENTRIES = ("SELECT e.key, e.vtype, e.num, e.raw FROM wasm_compute.tables t LEFT JOIN wasm_compute.entries e"
+                f" ON e.hid = t.hid AND e.tid = t.tid WHERE t.hid = {_HID} AND t.tid = %(tid)s ORDER BY e.seq")
+    _SIZE = ("SELECT (SELECT count(*) FROM wasm_compute.entries e WHERE e.hid = t.hid AND e.tid = t.tid)"
+             f" FROM wasm_compute.tables t WHERE t.hid = {_HID} AND t.tid = %(tid)s")
+    _HOMES = "SELECT name FROM wasm_compute.homes"
+    _sql_key = staticmethod(_key)
+    _key_of = staticmethod(_unkey)
+    _value_of = staticmethod(_decode)
 
     def __init__(self, database, home: str = DEFAULT_HOME, *, timeout_s: float = 30.0):
         require_psycopg()
@@ -354,48 +365,6 @@ class PostgresStore(Store):
                 self._reader = None
                 self._release(conn)
 
-    # ---- reads: one statement each; the root of a deleted home reads as empty ---------------
-
-    def get(self, tid, key):
-        _check_key(key)
-        with self._lock:
-            rows = self._q(
-                "SELECT e.vtype, e.num, e.raw FROM wasm_compute.tables t LEFT JOIN wasm_compute.entries e"
-                f" ON e.hid = t.hid AND e.tid = t.tid AND e.key = %(key)s WHERE t.hid = {_HID} AND t.tid = %(tid)s",
-                {"key": _key(key), "home": self.home, "tid": tid},
-            )
-        if not rows:
-            return self._missing(tid, None)
-        vtype, num, raw = rows[0]
-        return None if vtype is None else _decode(vtype, num, raw)
-
-    def entries(self, tid):
-        with self._lock:
-            rows = self._q(
-                "SELECT e.key, e.vtype, e.num, e.raw FROM wasm_compute.tables t LEFT JOIN wasm_compute.entries e"
-                f" ON e.hid = t.hid AND e.tid = t.tid WHERE t.hid = {_HID} AND t.tid = %(tid)s ORDER BY e.seq",
-                {"home": self.home, "tid": tid},
-            )
-        if not rows:
-            return self._missing(tid, [])
-        return [(_unkey(k), _decode(vtype, num, raw)) for k, vtype, num, raw in rows if vtype is not None]
-
-    def size(self, tid):
-        with self._lock:
-            rows = self._q(
-                "SELECT (SELECT count(*) FROM wasm_compute.entries e WHERE e.hid = t.hid AND e.tid = t.tid)"
-                f" FROM wasm_compute.tables t WHERE t.hid = {_HID} AND t.tid = %(tid)s",
-                {"home": self.home, "tid": tid},
-            )
-        if not rows:
-            return self._missing(tid, 0)
-        return rows[0][0]
-
-    def _missing(self, tid: int, empty):
-        if tid == self.ROOT:
-            return empty
-        raise NoSuchTable(tid)
-
     # ---- writes ----------------------------------------------------------------------------
 
     def set(self, tid, key, value):
@@ -442,10 +411,6 @@ class PostgresStore(Store):
         self._q(_FREE, {"hid": self._tx["hid"], "tid": tid})
 
     # ---- homes -----------------------------------------------------------------------------
-
-    def homes(self) -> list[str]:
-        with self._lock:
-            return sorted(name for (name,) in self._q("SELECT name FROM wasm_compute.homes"))
 
     def delete_home(self, name: str) -> bool:
         check_home_name(name)

@@ -12,7 +12,7 @@ import time
 
 from ._store import (
     DEFAULT_HOME, F64, VTYPE_BOOL, VTYPE_BYTES, VTYPE_FLOAT, VTYPE_INT, VTYPE_TABLE,
-    NoSuchTable, Store, StoreError, TableRef, _check_key, _check_scalar, check_home_name,
+    NoSuchTable, SQLReads, Store, StoreError, TableRef, _check_key, _check_scalar, check_home_name,
 )
 
 _DECODE = {VTYPE_BOOL: bool, VTYPE_INT: int, VTYPE_FLOAT: lambda b: F64.unpack(b)[0], VTYPE_BYTES: bytes,
@@ -59,10 +59,30 @@ def _encode(value) -> tuple[int, object]:
     return VTYPE_BYTES, value
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLReads, Store):
     """The store in an SQLite file, shared safely by several processes: begin() takes the
     database's write lock (BEGIN IMMEDIATE), waiting up to timeout_s for another writer.
     home: which of the file's homes this store serves (made when missing)."""
+
+    _GET = ("SELECT e.vtype, e.value FROM tables t LEFT JOIN entries e"
+            f" ON e.hid = t.hid AND e.tid = t.tid AND e.key = :key WHERE t.hid = {_HID} AND t.tid = :tid")
+    _ENTRIES = ("SELECT e.key, e.vtype, e.value FROM tables t LEFT JOIN entries e"
+                f" ON e.hid = t.hid AND e.tid = t.tid WHERE t.hid = {_HID} AND t.tid = :tid ORDER BY e.seq")
+    _SIZE = ("SELECT (SELECT count(*) FROM entries e WHERE e.hid = t.hid AND e.tid = t.tid)"
+             f" FROM tables t WHERE t.hid = {_HID} AND t.tid = :tid")
+    _HOMES = "SELECT name FROM homes"
+
+    @staticmethod
+    def _sql_key(key):
+        return key
+
+    @staticmethod
+    def _key_of(stored):
+        return stored
+
+    @staticmethod
+    def _value_of(vtype, value):
+        return _DECODE[vtype](value)
 
     def __init__(self, path, timeout_s: float = 30.0, *, home: str = DEFAULT_HOME):
         # sqlite3 is imported here, not with the module: Pyodide has no sqlite3 until it is
@@ -199,49 +219,6 @@ class SQLiteStore(Store):
             finally:
                 self._q("COMMIT")
 
-    # Each read is one statement (so atomic outside a transaction); no row means no table,
-    # except for the root of a home deleted since this store opened it, which reads as empty.
-
-    def get(self, tid, key):
-        _check_key(key)
-        with self._lock:
-            rows = self._q(
-                "SELECT e.vtype, e.value FROM tables t LEFT JOIN entries e"
-                f" ON e.hid = t.hid AND e.tid = t.tid AND e.key = :key WHERE t.hid = {_HID} AND t.tid = :tid",
-                {"key": key, "home": self.home, "tid": tid},
-            )
-        if not rows:
-            return self._missing(tid, None)
-        vtype, value = rows[0]
-        return None if vtype is None else _DECODE[vtype](value)
-
-    def entries(self, tid):
-        with self._lock:
-            rows = self._q(
-                "SELECT e.key, e.vtype, e.value FROM tables t LEFT JOIN entries e"
-                f" ON e.hid = t.hid AND e.tid = t.tid WHERE t.hid = {_HID} AND t.tid = :tid ORDER BY e.seq",
-                {"home": self.home, "tid": tid},
-            )
-        if not rows:
-            return self._missing(tid, [])
-        return [(k, _DECODE[vtype](v)) for k, vtype, v in rows if vtype is not None]
-
-    def size(self, tid):
-        with self._lock:
-            rows = self._q(
-                "SELECT (SELECT count(*) FROM entries e WHERE e.hid = t.hid AND e.tid = t.tid)"
-                f" FROM tables t WHERE t.hid = {_HID} AND t.tid = :tid",
-                {"home": self.home, "tid": tid},
-            )
-        if not rows:
-            return self._missing(tid, 0)
-        return rows[0][0]
-
-    def _missing(self, tid: int, empty):
-        if tid == self.ROOT:
-            return empty
-        raise NoSuchTable(tid)
-
     def set(self, tid, key, value):
         _check_key(key)
         _check_scalar(value)
@@ -307,10 +284,6 @@ class SQLiteStore(Store):
             stack.extend(child for (child,) in children)
             self._q("DELETE FROM entries WHERE hid = ? AND tid = ?", (hid, t))
             self._q("DELETE FROM tables WHERE hid = ? AND tid = ?", (hid, t))
-
-    def homes(self) -> list[str]:
-        with self._lock:
-            return sorted(name for (name,) in self._q("SELECT name FROM homes"))
 
     def delete_home(self, name: str) -> bool:
         check_home_name(name)
