@@ -37,21 +37,13 @@ CLIENTS = 8
 REQUESTS = 400  # per client and server
 
 
-def open_store(kind: str, where: str | None, home: str):
-    from wasm_compute import MemoryStore, PostgresStore, SQLiteStore
-
-    if kind == "memory":
-        return MemoryStore()
-    if kind == "sqlite":
-        return SQLiteStore(where, home=home)
-    return PostgresStore(where, home=home)
-
-
 def evals_for(kind, where, home, seconds, start, counts):
-    """One process: evals for `seconds` after `start` (a multiprocessing Event); puts its count."""
+    """One process: evals for `seconds` after `start` (a multiprocessing Event) on the store at
+    `where` (None: memory); puts its count."""
     from wasm_compute import Sandbox
+    from wasm_compute._store import open_store
 
-    with Sandbox(home=open_store(kind, where, home)) as sb:
+    with Sandbox(home=open_store(where, home)) as sb:
         sb.eval(RMW)  # the first eval opens the home and warms the module
         start.wait()
         n, deadline = 0, time.perf_counter() + seconds
@@ -78,12 +70,14 @@ def measure(kind: str, where: str | None, homes: list[str], seconds: float) -> t
     if any(p.exitcode != 0 for p in procs):
         return 0.0, f"{kind}: a process failed"
     total = sum(n for _, n in results) - len(results)  # the warm-up evals do not count
-    if kind != "memory":
+    if where is not None:
+        from wasm_compute._store import open_store
+
         per_home: dict = {}
         for home, n in results:
             per_home[home] = per_home.get(home, 0) + n
         for home, n in per_home.items():
-            store = open_store(kind, where, home)
+            store = open_store(where, home)
             try:
                 stored = store.get(1, b"n")
             finally:

@@ -178,7 +178,8 @@ class PostgresStore(SQLReads, Store):
     """The store in PostgreSQL. database: a DSN ("postgresql://user@host/db", or key=value
     form) or a psycopg_pool.ConnectionPool of autocommit connections that other stores share.
     home: which of the database's homes this store serves (made when missing). timeout_s: the
-    longest wait for a connection or for another eval's lock on the home."""
+    longest wait for a connection or for another eval's lock on the home. Like a connection, a
+    store belongs to the process that made it: make one in each process, after any fork."""
 
     _GET = ("SELECT e.vtype, e.num, e.raw FROM wasm_compute.tables t LEFT JOIN wasm_compute.entries e"
             f" ON e.hid = t.hid AND e.tid = t.tid AND e.key = %(key)s WHERE t.hid = {_HID} AND t.tid = %(tid)s")
