@@ -133,9 +133,13 @@ def test_serve_stops_at_once_when_its_database_does_not_answer(tmp_path, workers
 
 def test_a_database_down_is_a_503_for_shares_only_and_service_resumes(tmp_path, own_cluster):
     dsn = own_cluster.new_database()
-    with serve_process(tmp_path / "data", "--database", dsn, "--workers", "2") as (_, port):
+    with serve_process(tmp_path / "data", "--database", dsn, "--workers", "2") as (proc, port):
         kept = request(port, "POST", "/api/share", {"code": "return 'kept'"})[2]["id"]
+        wait_until(lambda: len(children(proc.pid)) == 2, what="two workers")
         own_cluster.stop("immediate")
+        # A worker that starts again while the database is down starts (and answers 503s).
+        os.kill(children(proc.pid)[0], signal.SIGKILL)
+        wait_until(lambda: len(children(proc.pid)) == 2, what="the worker replaced")
         for method, path, body in (("POST", "/api/share", {"code": "return 'refused'"}),
                                    ("GET", f"/api/share/{kept}", None), ("GET", "/readyz", None)):
             started = time.monotonic()
@@ -146,6 +150,7 @@ def test_a_database_down_is_a_503_for_shares_only_and_service_resumes(tmp_path, 
         status, _, answer = request(port, "POST", "/api/run", {"code": "return 6 * 7"})
         assert status == 200 and answer["values"] == [{"i": "42"}]
         assert request(port, "GET", "/healthz")[2] == {"ok": True}
+        assert proc.poll() is None
 
         own_cluster.start()
         wait_until(lambda: request(port, "GET", "/readyz")[0] == 200, what="/readyz after the restart")

@@ -5,9 +5,10 @@ interpreter) uses every core.
 Each worker builds its own app after the fork (gunicorn's preload_app is off): the wasmtime
 engine keeps a thread that ticks its epochs, and a thread does not survive a fork, so nothing
 of wasmtime may be loaded in the master. The master only binds the socket (so a port of 0
-turns into the real one before the URL is printed) and checks that the shares database opens,
-so a bad --data or --database stops the start with a clear message instead of workers that
-fail to boot.
+turns into the real one before the URL is printed) and checks once that the shares database
+answers, so a bad --data or --database stops the start with a clear message. A worker touches
+the database only when a request needs it, so one that starts again while the database is
+down still starts (gunicorn would stop the whole server for a worker that fails to boot).
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ def serve_workers(host: str, port: int, config: dict, workers: int) -> int:
     from . import app as app_module
 
     try:
-        app_module.open_shares(config)  # opens and closes: the master keeps no connection
+        shares = app_module.open_shares(config)
+        try:
+            shares.check()
+        finally:
+            shares.close()  # the master keeps no connection: its workers are forked from it
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         listener = socket.socket(family, kind, proto)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -1,11 +1,13 @@
 """Share links kept in PostgreSQL (`serve --database postgresql://...`), for app servers on many
 machines: the same interface as app.py's ShareStore (SQLite): put, get, check.
 
-Each request borrows a connection from a pool of this process; the pool is made at the first
-request in the process that serves it, never in a process that then forks (a gunicorn worker
-inherits no open connection from its master), and checks each connection before lending it, so
-service resumes by itself when the database comes back. A failure is a StoreError naming the
-cause, which the app answers with a 503.
+Nothing here touches the database before the first request of the process that serves it: a
+worker that starts (or restarts) while the database is down still starts, and answers 503s
+until it is back. Each request borrows a connection from a pool of this process, made at that
+first request, never in a process that then forks (a gunicorn worker inherits no connection
+from its master); the pool checks each connection before lending it, so service resumes by
+itself when the database comes back. A failure is a StoreError naming the cause, which the app
+answers with a 503.
 """
 
 from __future__ import annotations
@@ -21,24 +23,16 @@ WAIT_S = 5.0  # the longest a request waits for a connection before its 503
 
 
 class PostgresShareStore:
-    """Shares in the table wasm_compute.shares of the database at `dsn`."""
+    """Shares in the table wasm_compute.shares of the database at `dsn` (made when missing)."""
 
     def __init__(self, dsn: str, wait_s: float = WAIT_S):
         require_psycopg()
-        import psycopg
-
         self.dsn = dsn
         self.wait_s = wait_s
         self._pool = None
         self._pool_pid = None
+        self._schema_checked = False
         self._lock = threading.Lock()
-        try:
-            with psycopg.connect(dsn, autocommit=True, connect_timeout=max(1, round(wait_s))) as conn:
-                ensure_schema(conn)
-                conn.execute("CREATE TABLE IF NOT EXISTS wasm_compute.shares"
-                             " (id text PRIMARY KEY, code text NOT NULL, created timestamptz NOT NULL DEFAULT now())")
-        except psycopg.Error as e:
-            raise StoreError(describe(e, "shares are unavailable", dsn, wait_s)) from e
 
     def _connection(self):
         with self._lock:
@@ -53,6 +47,12 @@ class PostgresShareStore:
         from psycopg_pool import PoolTimeout
 
         try:
+            if not self._schema_checked:
+                # A direct first connection: a database that is not there fails at once with
+                # its reason, where the pool would wait wait_s and then only time out.
+                with psycopg.connect(self.dsn, autocommit=True, connect_timeout=max(1, round(self.wait_s))) as conn:
+                    ensure_schema(conn)
+                self._schema_checked = True
             with self._connection() as conn:
                 cursor = conn.execute(sql, params)
                 return cursor.fetchall() if cursor.description is not None else []
@@ -70,7 +70,7 @@ class PostgresShareStore:
         return rows[0][0] if rows else None
 
     def check(self) -> None:
-        """Raises StoreError when the database does not answer (for /readyz)."""
+        """Raises StoreError when the database does not answer (for /readyz, and at the start)."""
         self._run("SELECT 1")
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ when a PostgresStore is made: they are the `postgres` extra, not needed in the b
 
 Schema (in the PostgreSQL schema `wasm_compute`, made at first use; version in `meta`):
 homes(hid, name, next_tid, next_seq); tables(hid, tid); entries(hid, tid, seq, key, vtype,
-num, raw). A key is bytea: b"i" + 8 bytes big-endian for an integer, b"s" + the bytes for a
+num, raw); shares(id, code, created) for the server (_shares_postgres.py). A key is bytea: b"i" + 8 bytes big-endian for an integer, b"s" + the bytes for a
 string, so 1 and "1" differ. A value is `vtype` with `num` (bool, integer, table id) or `raw`
 (the string's bytes, a float's IEEE bits: -0.0 and NaN payloads survive).
 """
@@ -47,6 +47,9 @@ _SCHEMA = (
     " key bytea NOT NULL, vtype smallint NOT NULL, num bigint, raw bytea, PRIMARY KEY (hid, tid, key),"
     " FOREIGN KEY (hid, tid) REFERENCES wasm_compute.tables ON DELETE CASCADE)",
     "CREATE INDEX entries_order ON wasm_compute.entries (hid, tid, seq)",
+    # The share links of `serve --database` (_shares_postgres.py).
+    "CREATE TABLE wasm_compute.shares (id text PRIMARY KEY, code text NOT NULL,"
+    " created timestamptz NOT NULL DEFAULT now())",
     f"INSERT INTO wasm_compute.meta VALUES ('schema_version', {SCHEMA_VERSION})",
 )
 _HID = "(SELECT hid FROM wasm_compute.homes WHERE name = %(home)s)"
@@ -135,7 +138,7 @@ def ensure_schema(conn) -> None:
         version = conn.execute("SELECT value FROM wasm_compute.meta WHERE name = 'schema_version'").fetchone()[0]
         conn.execute("COMMIT")
     except BaseException:
-        if not conn.closed:
+        with contextlib.suppress(Exception):  # a lost connection has no transaction left
             conn.execute("ROLLBACK")
         raise
     if version != SCHEMA_VERSION:

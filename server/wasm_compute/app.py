@@ -427,9 +427,12 @@ class ShareStore:
         return row[0] if row else None
 
     def check(self) -> None:
-        """Raises a 503 ApiError when the database cannot be read (for /readyz)."""
+        """Raises a 503 ApiError when the database cannot be read (for /readyz, and at the start)."""
         with self._connect() as db:
             db.execute("SELECT count(*) FROM shares").fetchone()
+
+    def close(self) -> None:
+        """Nothing stays open between calls."""
 
 
 def _url(host: str, port: int) -> str:
@@ -450,6 +453,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", deb
         return serve_workers(host, port, config, workers)
     try:
         app = create_app(config)
+        app.extensions["wasm_compute"]["shares"].check()  # a database that does not answer stops the start
         if debug:
             from werkzeug.serving import make_server
             app.debug = True
@@ -464,7 +468,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", deb
             else:  # several sockets (e.g. "localhost" on IPv4 and IPv6)
                 real_port = server.effective_listen[0][1]
             run, close = server.run, server.close
-    except (OSError, sqlite3.Error, StoreError) as e:
+    except (OSError, sqlite3.Error, StoreError, ApiError) as e:
         print(f"wasm-compute: cannot serve on {host}:{port}: {e}", file=sys.stderr)
         return 2
     try:
