@@ -605,6 +605,19 @@ class TestPostgresStore(SharedStoreContract):
     def make(self, database, home, **options):
         return BACKENDS["postgres"](database, home, **options)
 
+    def test_stores_can_share_one_pool(self, database):
+        from psycopg_pool import ConnectionPool
+
+        with ConnectionPool(database, min_size=1, max_size=2, kwargs={"autocommit": True}) as pool:
+            alice, bob = PostgresStore(pool, home="alice"), PostgresStore(pool, home="bob")
+            alice.load_snapshot({"n": 1})
+            with tx(bob):
+                bob.set(1, b"n", 2)
+            assert (alice.snapshot(), bob.snapshot()) == ({"n": 1}, {"n": 2})
+            alice.close()
+            assert bob.homes() == ["alice", "bob"]  # closing a store leaves a pool it was given open
+            bob.close()
+
     def test_one_homes_writer_does_not_hold_up_anothers(self, opener):
         alice, bob = opener("alice"), opener("bob", timeout_s=0.5)
         alice.begin()  # PostgreSQL locks a home's row; SQLite locks its whole file

@@ -216,7 +216,7 @@ class PostgresStore(SQLReads, Store):
                 self._pool = make_pool(self._dsn, POOL_SIZE_MAX, timeout_s, f"wasm-compute home {home}")
                 self._own_pool = True
             else:
-                self._pool, self._own_pool = database, False
+                self._pool = database
                 with self._connection() as conn:
                     self._call(ensure_schema, conn)
         except psycopg.Error as e:
@@ -232,14 +232,14 @@ class PostgresStore(SQLReads, Store):
     def _dsn_text(self) -> str:
         """Where the store is, for messages, without a password."""
         if self._dsn is None:
-            return "PostgreSQL (a shared pool)"
+            return "a shared pool"
         from psycopg.conninfo import conninfo_to_dict
 
         try:
             info = conninfo_to_dict(self._dsn)
         except Exception:
             return "PostgreSQL"
-        return f"PostgreSQL {info.get('host', 'local')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+        return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
     # ---- connections and errors ------------------------------------------------------------
 
