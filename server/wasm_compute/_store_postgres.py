@@ -157,6 +157,18 @@ def make_pool(dsn: str, size_max: int, timeout_s: float, name: str):
     return pool
 
 
+def _reason(error: Exception) -> str:
+    """The first line of a psycopg error, without the server's address: 'connection to server at
+    "10.0.0.5", port 5432 failed: Connection refused' becomes 'Connection refused', since the
+    message may reach a user of the playground (a 503)."""
+    lines = str(error).strip().splitlines()
+    if not lines:
+        return type(error).__name__
+    if "connection to server" in lines[0] and "failed: " in lines[0]:
+        return lines[0].rsplit("failed: ", 1)[1]
+    return lines[0]
+
+
 def describe(error: Exception, what: str, dsn: str | None, timeout_s: float) -> str:
     """A psycopg or pool error as a sentence for the user, naming the cause."""
     import psycopg
@@ -171,10 +183,9 @@ def describe(error: Exception, what: str, dsn: str | None, timeout_s: float) -> 
             try:
                 psycopg.connect(dsn, connect_timeout=2).close()
             except psycopg.Error as e:
-                cause = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                cause = _reason(e)
         return f"{what}: no PostgreSQL connection within {timeout_s} s ({cause})"
-    text = str(error).strip().splitlines()
-    return f"{what}: PostgreSQL: {text[0] if text else type(error).__name__}"
+    return f"{what}: PostgreSQL: {_reason(error)}"
 
 
 class PostgresStore(SQLReads, Store):

@@ -166,7 +166,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.errorhandler(StoreError)
     def store_error(e: StoreError):
-        # A database that is down or refuses is the server's trouble, and passes: a 503.
+        # A database that is down or refuses is the server's trouble, and passes: a 503. The
+        # log gets the driver's whole message (the user's answer leaves out addresses).
+        app.logger.warning("%s %s: %s (%s)", request.method, request.path, e, e.__cause__)
         return error_response(503, str(e))
 
     @app.errorhandler(HTTPException)
