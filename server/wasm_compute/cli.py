@@ -1,5 +1,5 @@
-"""The `wasm-compute` command: run a file, or a REPL, with `_home` in memory, SQLite or PostgreSQL; serve
-the playground, or export a static copy of it."""
+"""The `wasm-compute` command: run a file, or a REPL, with `_home` in memory, SQLite or
+PostgreSQL; serve the playground, or export a static copy of it."""
 
 from __future__ import annotations
 
