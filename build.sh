@@ -24,7 +24,7 @@ python_env() {
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     step "installing the Python package and its tools"
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".[test]" "ziglang==$ZIG_VERSION"
+    .venv/bin/python -m pip install --quiet -e ".[test,server]" "ziglang==$ZIG_VERSION"
     touch "$stamp"
   fi
 }
@@ -113,7 +113,19 @@ chromium_installed() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
 
+# PostgreSQL's server programs (Debian's package): the tests and the benchmark start throwaway
+# clusters of their own with them (tests/pgcluster.py); nothing runs as a service.
+postgresql_installed() {
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return
+  step "installing postgresql (Debian)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+}
+
 build() {
+  postgresql_installed
   python_env
   lua_source
   web_packages

@@ -4,7 +4,8 @@
     .venv/bin/python bench/load_server.py --clients 16 --requests 500
     .venv/bin/python bench/load_server.py --url http://127.0.0.1:8000/   # a server already running
 
-Without --url it starts `wasm-compute serve` (waitress, 8 threads, the production defaults) on
+Without --url it starts `wasm-compute serve` (the production defaults: one gunicorn worker a
+core, 8 threads each; waitress with 8 threads on one core) on
 127.0.0.1 with a fresh data directory, in its own process, so the clients (threads here, one
 keep-alive connection each) do not share its interpreter. Each scenario sends
 clients x requests requests and checks every answer; latency is from sending a request to
@@ -35,10 +36,11 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_server(data_dir: str) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: str, *options: str) -> tuple[subprocess.Popen, str]:
+    """`wasm-compute serve` with `options` (e.g. "--workers", "2"); (process, its URL)."""
     exe = Path(sys.executable).parent / "wasm-compute"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "wasm_compute.cli"]
-    proc = subprocess.Popen(cmd + ["serve", "--port", "0", "--data", data_dir],
+    proc = subprocess.Popen(cmd + ["serve", "--port", "0", "--data", data_dir, *options],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
@@ -185,7 +187,7 @@ def main(argv=None) -> int:
     try:
         # Warm-up: the first requests pay for the module cache and the first connections.
         run_scenario(host, port, 2, 10, run_request, lambda *a: None)
-        print(f"server: {url} ({'given' if args.url else 'wasm-compute serve: waitress, 8 threads'})")
+        print(f"server: {url} ({'given' if args.url else 'wasm-compute serve, --workers ' + str(os.cpu_count() or 1)})")
         print(f"{args.clients} clients x {args.requests} requests each, keep-alive, {os.cpu_count()} CPUs\n")
         print(f"{'scenario':<34} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
         for name, make, check in (

@@ -27,3 +27,21 @@ def run_in_processes(target, args, count=2, timeout=300):
     for p in procs:
         p.join(timeout=timeout)
     assert [p.exitcode for p in procs] == [0] * count
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL cluster of the test session's own (tests/pgcluster.py)."""
+    from pgcluster import PgCluster
+
+    cluster = PgCluster()
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def pg_dsn(pg_cluster):
+    """The DSN of a fresh, empty database in the session's cluster."""
+    return pg_cluster.new_database()

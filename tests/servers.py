@@ -1,8 +1,10 @@
 """Servers for the tests: `wasm-compute serve` as a process, and a waitress stop."""
 
 import contextlib
+import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -11,16 +13,19 @@ from pathlib import Path
 import pytest
 
 
-def serve_command(data_dir) -> list:
+def serve_command(data_dir, *options: str) -> list:
     exe = Path(sys.executable).parent / "wasm-compute"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "wasm_compute.cli"]
-    return cmd + ["serve", "--port", "0", "--data", str(data_dir)]
+    return cmd + ["serve", "--port", "0", "--data", str(data_dir), *options]
 
 
 @contextlib.contextmanager
-def serve_process(data_dir):
-    """`wasm-compute serve` on a free port; yields (process, port)."""
-    proc = subprocess.Popen(serve_command(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def serve_process(data_dir, *options: str):
+    """`wasm-compute serve` on a free port, in a process group of its own (with --workers, the
+    server is a master and its workers: os.killpg(proc.pid, ...) kills them all); yields
+    (process, port)."""
+    proc = subprocess.Popen(serve_command(data_dir, *options), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
     try:
         lines: queue.Queue = queue.Queue()
         threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()
@@ -33,12 +38,14 @@ def serve_process(data_dir):
         yield proc, int(match.group(1))
     finally:
         if proc.poll() is None:
-            proc.terminate()
+            proc.terminate()  # gunicorn's master stops its workers first
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # workers left by a master that was killed
         proc.stdout.close()
         proc.stderr.close()
 

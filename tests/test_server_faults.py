@@ -509,7 +509,7 @@ def test_a_killed_server_loses_no_acknowledged_share_and_restarts(tmp_path):
         while len(acknowledged) < 300 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert outcomes.empty(), "the long request ended before the kill"
-        os.kill(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the server: gunicorn's master and its workers
         proc.wait(timeout=10)
         stop.set()
         runner.join(timeout=30)
@@ -556,8 +556,9 @@ COUNTER = ("_home.n = (_home.n or 0) + 1 "
 
 KILLED_WRITER = f"""
 import sys
-from wasm_compute import Sandbox, SQLiteStore
-with Sandbox(home=SQLiteStore(sys.argv[1])) as sb:
+from wasm_compute import Sandbox
+from wasm_compute._store import open_store
+with Sandbox(home=open_store(sys.argv[1])) as sb:
     while True:
         r = sb.eval({COUNTER!r})
         assert r.error is None, r.error
@@ -565,19 +566,27 @@ with Sandbox(home=SQLiteStore(sys.argv[1])) as sb:
 """
 
 
-def test_a_writer_killed_mid_eval_leaves_a_consistent_home(tmp_path):
-    db = tmp_path / "home.db"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(db)], stdout=subprocess.PIPE, text=True)
+def kill_a_writer_mid_eval(location: str, evals: int = 300) -> int:
+    """Runs COUNTER in a process on the store at `location` (an SQLite path or a PostgreSQL URL)
+    and kills it with SIGKILL after `evals` evals, in the middle of the next; returns the last
+    value it printed."""
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, location], stdout=subprocess.PIPE, text=True)
     last = 0
     try:
         for line in proc.stdout:
             last = int(line)
-            if last >= 300:
+            if last >= evals:
                 break
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         proc.stdout.close()
+    return last
+
+
+def test_a_writer_killed_mid_eval_leaves_a_consistent_home(tmp_path):
+    db = tmp_path / "home.db"
+    last = kill_a_writer_mid_eval(str(db))
     assert last >= 300
     assert integrity(db) == "ok"
     with Sandbox(home=SQLiteStore(db)) as sb:

@@ -25,12 +25,14 @@ def test_the_wheel_builds_and_holds_the_package(tmp_path):
 
 
 def test_the_package_imports_without_wasmtime_or_sqlite3():
-    """What Pyodide has: no wasmtime (the server's engine), no sqlite3 unless loaded."""
+    """What Pyodide has: no wasmtime (the server's engine), no sqlite3 unless loaded, none of
+    the server extra (psycopg, gunicorn)."""
     code = (
         "import json, sys\n"
         "sys.modules['wasmtime'] = None\n"
         "sys.modules['sqlite3'] = None\n"
         "sys.modules['flask'] = None\n"
+        "for name in ('psycopg', 'psycopg_pool', 'gunicorn'): sys.modules[name] = None\n"
         "import wasm_compute\n"
         "from wasm_compute import MemoryStore, Sandbox, _homejson, _wire\n"
         "store = MemoryStore({'n': 1})\n"

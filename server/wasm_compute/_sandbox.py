@@ -159,7 +159,13 @@ class Sandbox:
         except Exception as exc:  # a trap, or the store failing under an import
             failure = self._bridge_failure(exc)
             return self._lost(failure[0], failure[1], started)
-        self._bridge.finish(committed=status == _abi.SUCCESS)
+        try:
+            self._bridge.finish(committed=status == _abi.SUCCESS)
+        except Exception as exc:  # the commit failed (or its answer was lost with the connection)
+            failure = self._bridge_failure(exc)
+            if failure[0] != _abi.ERROR_STORE_FAILED:
+                raise
+            return self._lost(*failure, started)
         raw = _abi.parse_record(status, record)
         elapsed = (time.perf_counter() - started) * 1000
         stats = Stats(raw.instructions, raw.heap_used, raw.heap_peak, round(elapsed, 3))

@@ -1,8 +1,12 @@
-"""The host store behind Lua's `_home` (ABI §6, §6.1).
+"""The host store behind Lua's `_home` (ABI §6, §6.1): the contract every backend serves.
 
 A tree of tables with ids; each table is an insertion-ordered map from key (int or bytes) to
 value (bool, int, float, bytes or TableRef). Table 1 is the root. All writes of one eval form
 one transaction: begin() at the eval's first `_home` access, then commit() or rollback().
+
+A store serves one named home; a database may hold many (`homes()`, `delete_home()`). The
+backends live one a module: `_store_memory.py`, `_store_sqlite.py`, `_store_postgres.py`;
+tests/test_store.py holds the one contract test suite they all pass.
 """
 
 from __future__ import annotations
@@ -11,13 +15,13 @@ import abc
 import contextlib
 import json
 import struct
-import threading
-import time
 from collections.abc import Mapping
 from typing import NamedTuple, Union
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 MAX_DEPTH = 10_000  # snapshot/load_snapshot refuse deeper trees (and so cyclic Python data)
+DEFAULT_HOME = "default"  # the home of a store made without a name (and of a version 1 SQLite file)
+HOME_NAME_BYTES_MAX = 255  # a home's name, in UTF-8
 
 
 class TableRef(NamedTuple):
@@ -59,11 +63,38 @@ def _check_scalar(value) -> None:
     raise TypeError(f"a stored value is a bool, 64-bit int, float or bytes, not {value!r}")
 
 
+def check_home_name(name) -> str:
+    """A home's name: a non-empty str of at most HOME_NAME_BYTES_MAX bytes of UTF-8, no NUL
+    (PostgreSQL's text cannot hold one)."""
+    if type(name) is not str or name == "" or "\x00" in name:
+        raise ValueError(f"a home name is a non-empty string without NUL, not {name!r}")
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError(f"a home name must be valid UTF-8, not {name!r}") from None
+    if size > HOME_NAME_BYTES_MAX:
+        raise ValueError(f"a home name is at most {HOME_NAME_BYTES_MAX} bytes of UTF-8, not {size}")
+    return name
+
+
+# How the SQL backends tag a stored value (their `vtype` column). Floats are stored as their
+# IEEE bits: SQLite turns a NaN REAL into NULL, and a text round trip would lose -0.0's sign or
+# a NaN's payload.
+VTYPE_BOOL, VTYPE_INT, VTYPE_FLOAT, VTYPE_BYTES, VTYPE_TABLE = 1, 2, 3, 4, 5
+F64 = struct.Struct("<d")
+
+
 class Store(abc.ABC):
     """The contract every store serves. Reads work in or out of a transaction; writes only
-    between begin() and commit()/rollback(). Ids of freed tables raise NoSuchTable."""
+    between begin() and commit()/rollback(). Ids of freed tables raise NoSuchTable.
+
+    `home` names the home the store serves. `homes()` lists the homes of its database,
+    `delete_home(name)` removes one with its whole tree; a store still open on a deleted home
+    reads it as empty, and its next transaction makes it again, as new (table ids start again
+    at 2: an id kept from before the deletion names nothing or another table)."""
 
     ROOT = 1
+    home: str = DEFAULT_HOME
 
     @abc.abstractmethod
     def begin(self) -> None:
@@ -98,11 +129,22 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def set_new_table(self, tid: int, key: Key) -> int:
-        """Store a new empty table at key; returns its id, never used before and > 1."""
+        """Store a new empty table at key; returns its id, > 1 and never used before in this
+        home (since it was made)."""
 
     @abc.abstractmethod
     def delete(self, tid: int, key: Key) -> None:
         """Remove key (absent: no-op); a table it held is freed with its whole subtree."""
+
+    @abc.abstractmethod
+    def homes(self) -> list[str]:
+        """The names of the homes in this store's database, sorted."""
+
+    @abc.abstractmethod
+    def delete_home(self, name: str) -> bool:
+        """Removes the home `name` and its whole tree, in a transaction of its own (waiting for
+        an eval writing it to end); True when it existed. Refused while this store has a
+        transaction open."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -169,6 +211,51 @@ class Store(abc.ABC):
             self.rollback()
             raise
         self.commit()
+
+
+class SQLReads:
+    """get, entries, size and homes for a backend that keeps the tree in SQL tables (SQLite,
+    PostgreSQL). Each read is one statement, so atomic outside a transaction. No row means no
+    table, except for the root of a home deleted since the store opened it, which reads as empty.
+
+    The backend gives the statements _GET (a row of value columns, the first one the type, NULL
+    for no key), _ENTRIES (key, then the value columns, in the table's order), _SIZE and _HOMES,
+    in its parameter style with the named parameters home, tid and key; how a key is passed to
+    SQL (_sql_key) and read back (_key_of); how the value columns decode (_value_of); and _q(sql,
+    params), its lock (_lock) and `home`."""
+
+    _GET = _ENTRIES = _SIZE = _HOMES = ""
+
+    def get(self, tid, key):
+        _check_key(key)
+        with self._lock:
+            rows = self._q(self._GET, {"key": self._sql_key(key), "home": self.home, "tid": tid})
+        if not rows:
+            return self._missing(tid, None)
+        return None if rows[0][0] is None else self._value_of(*rows[0])
+
+    def entries(self, tid):
+        with self._lock:
+            rows = self._q(self._ENTRIES, {"home": self.home, "tid": tid})
+        if not rows:
+            return self._missing(tid, [])
+        return [(self._key_of(row[0]), self._value_of(*row[1:])) for row in rows if row[1] is not None]
+
+    def size(self, tid):
+        with self._lock:
+            rows = self._q(self._SIZE, {"home": self.home, "tid": tid})
+        if not rows:
+            return self._missing(tid, 0)
+        return rows[0][0]
+
+    def homes(self) -> list[str]:
+        with self._lock:
+            return sorted(name for (name,) in self._q(self._HOMES))
+
+    def _missing(self, tid: int, empty):
+        if tid == Store.ROOT:
+            return empty
+        raise NoSuchTable(tid)
 
 
 def _to_python(x):
@@ -243,396 +330,20 @@ def _utf8(s: str, path) -> bytes:
         raise ValueError(f"{_path_text(path)}: string is not valid UTF-8 ({e.reason})") from None
 
 
-_ABSENT = object()  # undo entry: the key did not exist
-_WHOLE = object()  # undo entry: restore the whole table (None: the table did not exist)
 
 
-class MemoryStore(Store):
-    """The store in memory. Rollback replays an undo log, so a transaction costs what it
-    touched, not the size of the store."""
+def open_store(location: str | None, home: str = DEFAULT_HOME) -> Store:
+    """The store a command line names: None for memory, a postgresql:// (or postgres://) URL for
+    PostgreSQL, else the path of an SQLite file."""
+    if location is None:
+        return MemoryStore(home=home)
+    if location.startswith(("postgresql://", "postgres://")):
+        from ._store_postgres import PostgresStore
 
-    def __init__(self, data: Mapping | list | None = None):
-        self._tables: dict[int, dict] = {self.ROOT: {}}
-        self._next_tid = 2
-        self._undo: list | None = None  # a list while a transaction is open
-        self._copied: set[int] = set()  # tables whose pre-transaction copy is in _undo
-        self._lock = threading.RLock()  # held from begin() to commit()/rollback()
-        if data is not None:
-            self.load_snapshot(data)
-
-    def begin(self) -> None:
-        self._lock.acquire()
-        if self._undo is not None:
-            self._lock.release()
-            raise StoreError("a transaction is already open")
-        self._undo = []
-        self._copied = set()
-
-    def commit(self) -> None:
-        with self._lock:
-            if self._undo is not None:
-                self._undo = None
-                self._lock.release()
-
-    def rollback(self) -> None:
-        with self._lock:
-            if self._undo is None:
-                return
-            for tid, key, old in reversed(self._undo):
-                if key is _WHOLE:
-                    if old is None:
-                        del self._tables[tid]
-                    else:
-                        self._tables[tid] = old
-                elif old is _ABSENT:
-                    del self._tables[tid][key]
-                else:
-                    self._tables[tid][key] = old
-            self._undo = None
-            self._lock.release()
-
-    def in_transaction(self) -> bool:
-        return self._undo is not None
-
-    def _reading(self):
-        return self._lock
-
-    def _table(self, tid: int) -> dict:
-        try:
-            return self._tables[tid]
-        except KeyError:
-            raise NoSuchTable(tid) from None
-
-    def get(self, tid, key):
-        _check_key(key)
-        with self._lock:
-            return self._table(tid).get(key)
-
-    def entries(self, tid):
-        with self._lock:
-            return list(self._table(tid).items())
-
-    def size(self, tid):
-        with self._lock:
-            return len(self._table(tid))
-
-    def set(self, tid, key, value):
-        _check_key(key)
-        _check_scalar(value)
-        with self._lock:
-            self._check_write()
-            self._put(self._table(tid), tid, key, value)
-
-    def set_new_table(self, tid, key):
-        _check_key(key)
-        with self._lock:
-            self._check_write()
-            table = self._table(tid)
-            new = self._next_tid
-            self._next_tid += 1
-            self._tables[new] = {}
-            self._undo.append((new, _WHOLE, None))
-            self._put(table, tid, key, TableRef(new))
-            return new
-
-    def delete(self, tid, key):
-        _check_key(key)
-        with self._lock:
-            self._check_write()
-            table = self._table(tid)
-            if key not in table:
-                return
-            # A dict cannot reinsert a key at its old place, so the first delete in a table
-            # saves a copy of it for rollback; the table's later writes need no log entries,
-            # since rollback restores the copy before undoing the entries that preceded it.
-            if tid not in self._copied:
-                self._copied.add(tid)
-                self._undo.append((tid, _WHOLE, dict(table)))
-            old = table.pop(key)
-            if type(old) is TableRef:
-                self._free(old.id)
-
-    def _put(self, table: dict, tid: int, key, value) -> None:
-        old = table.get(key, _ABSENT)
-        if tid not in self._copied:
-            self._undo.append((tid, key, old))
-        table[key] = value
-        if type(old) is TableRef:
-            self._free(old.id)
-
-    def _free(self, tid: int) -> None:
-        stack = [tid]
-        while stack:
-            t = stack.pop()
-            table = self._tables.pop(t)
-            # Freed tables are never written again, so the log can keep them as they are.
-            self._undo.append((t, _WHOLE, table))
-            stack.extend(v.id for v in table.values() if type(v) is TableRef)
-
-    def close(self) -> None:
-        self.rollback()
+        return PostgresStore(location, home=home)
+    return SQLiteStore(location, home=home)
 
 
-# SQLite value types (the `vtype` column); floats are stored as their IEEE bits because
-# SQLite turns a NaN REAL into NULL.
-_BOOL, _INT, _FLOAT, _BYTES, _TABLE = 1, 2, 3, 4, 5
-_F64 = struct.Struct("<d")
-_DECODE = {_BOOL: bool, _INT: int, _FLOAT: lambda b: _F64.unpack(b)[0], _BYTES: bytes, _TABLE: TableRef}
-
-_SCHEMA_VERSION = 1
-# `key` and `value` have no declared type, so SQLite keeps each value's own storage class:
-# the INTEGER 1 and the BLOB b"1" are different keys.
-_SCHEMA = (
-    "CREATE TABLE tables (tid INTEGER PRIMARY KEY)",
-    "CREATE TABLE entries (tid INTEGER NOT NULL, seq INTEGER NOT NULL, key NOT NULL,"
-    " vtype INTEGER NOT NULL, value NOT NULL, PRIMARY KEY (tid, key))",
-    "CREATE INDEX entries_order ON entries (tid, seq)",
-    "CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-    "INSERT INTO tables VALUES (1)",
-    "INSERT INTO meta VALUES ('next_tid', 2), ('next_seq', 1)",
-    f"PRAGMA user_version = {_SCHEMA_VERSION}",
-)
-
-
-def _encode(value) -> tuple[int, object]:
-    if type(value) is bool:
-        return _BOOL, int(value)
-    if type(value) is int:
-        return _INT, value
-    if type(value) is float:
-        return _FLOAT, _F64.pack(value)
-    return _BYTES, value
-
-
-class SQLiteStore(Store):
-    """The store in an SQLite file, shared safely by several processes: begin() takes the
-    database's write lock (BEGIN IMMEDIATE), waiting up to timeout_s for another writer."""
-
-    def __init__(self, path, timeout_s: float = 30.0):
-        # sqlite3 is imported here, not with the module: Pyodide has no sqlite3 until it is
-        # loaded as a package, and the browser's Python host only needs MemoryStore.
-        import sqlite3
-
-        self.path = str(path)
-        self._timeout_s = timeout_s
-        self._lock = threading.RLock()  # one connection for all threads; held begin() to end
-        self._tx: dict | None = None  # meta counters while a transaction is open
-        try:
-            self._db = sqlite3.connect(
-                self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as e:
-            raise StoreError(f"cannot open store {self.path}: {e}") from e
-        try:
-            self._init_schema()
-        except BaseException:
-            self._db.close()
-            raise
-
-    def _init_schema(self) -> None:
-        version = self._q("PRAGMA user_version")[0][0]
-        if version == 0:
-            self._set_wal()
-            self._q("BEGIN IMMEDIATE")
-            try:
-                version = self._q("PRAGMA user_version")[0][0]  # another process may have won
-                if version == 0:
-                    for statement in _SCHEMA:
-                        self._q(statement)
-                    version = _SCHEMA_VERSION
-                self._q("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    self._q("ROLLBACK")
-                raise
-        if version != _SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: store format version {version} is not supported"
-                f" (this code reads version {_SCHEMA_VERSION})"
-            )
-
-    def _set_wal(self) -> None:
-        # WAL lets readers go on while one eval writes. Switching to it fails at once (no busy
-        # handler) while another process opening the new file holds a lock, hence the retries.
-        import sqlite3
-
-        deadline = time.monotonic() + self._timeout_s
-        while True:
-            try:
-                self._db.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.Error as e:
-                if "locked" not in str(e) or time.monotonic() > deadline:
-                    raise StoreError(f"{self.path}: cannot switch to WAL mode: {e}") from e
-                time.sleep(0.01)
-
-    def _q(self, sql: str, params=()) -> list:
-        import sqlite3
-
-        try:
-            return self._db.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as e:
-            if "locked" in str(e):
-                raise StoreError(
-                    f"{self.path}: still locked by another writer after {self._timeout_s} s"
-                ) from e
-            raise StoreError(f"{self.path}: {e}") from e
-        except sqlite3.Error as e:
-            raise StoreError(f"{self.path}: {e}") from e
-
-    def begin(self) -> None:
-        self._lock.acquire()
-        if self._tx is not None:
-            self._lock.release()
-            raise StoreError("a transaction is already open")
-        try:
-            self._q("BEGIN IMMEDIATE")
-            # The counters live in memory until commit: nobody else writes while we hold the lock.
-            self._tx = dict(self._q("SELECT name, value FROM meta"))
-        except BaseException:
-            self._end_transaction()
-            raise
-
-    def commit(self) -> None:
-        with self._lock:
-            if self._tx is None:
-                return
-            try:
-                for name, value in self._tx.items():
-                    self._q("UPDATE meta SET value = ? WHERE name = ?", (value, name))
-                self._q("COMMIT")
-            finally:
-                self._end_transaction()
-
-    def rollback(self) -> None:
-        with self._lock:
-            if self._tx is not None:
-                self._end_transaction()
-
-    def _end_transaction(self) -> None:
-        # Whatever failed, leave no SQLite transaction open and give back begin()'s lock hold.
-        try:
-            if self._db.in_transaction:
-                self._q("ROLLBACK")
-        finally:
-            self._tx = None
-            self._lock.release()
-
-    def in_transaction(self) -> bool:
-        return self._tx is not None
-
-    @contextlib.contextmanager
-    def _reading(self):
-        with self._lock:
-            if self._tx is not None:
-                yield
-                return
-            self._q("BEGIN")  # a read transaction: one consistent view of committed data
-            try:
-                yield
-            finally:
-                self._q("COMMIT")
-
-    # Each read is one statement (so atomic outside a transaction); no row means no table.
-
-    def get(self, tid, key):
-        _check_key(key)
-        with self._lock:
-            rows = self._q(
-                "SELECT e.vtype, e.value FROM tables t"
-                " LEFT JOIN entries e ON e.tid = t.tid AND e.key = ? WHERE t.tid = ?",
-                (key, tid),
-            )
-        if not rows:
-            raise NoSuchTable(tid)
-        vtype, value = rows[0]
-        return None if vtype is None else _DECODE[vtype](value)
-
-    def entries(self, tid):
-        with self._lock:
-            rows = self._q(
-                "SELECT e.key, e.vtype, e.value FROM tables t"
-                " LEFT JOIN entries e ON e.tid = t.tid WHERE t.tid = ? ORDER BY e.seq",
-                (tid,),
-            )
-        if not rows:
-            raise NoSuchTable(tid)
-        return [(k, _DECODE[vtype](v)) for k, vtype, v in rows if vtype is not None]
-
-    def size(self, tid):
-        with self._lock:
-            rows = self._q(
-                "SELECT (SELECT count(*) FROM entries e WHERE e.tid = t.tid)"
-                " FROM tables t WHERE t.tid = ?",
-                (tid,),
-            )
-        if not rows:
-            raise NoSuchTable(tid)
-        return rows[0][0]
-
-    def set(self, tid, key, value):
-        _check_key(key)
-        _check_scalar(value)
-        with self._lock:
-            self._check_write()
-            self._check_table(tid)
-            self._put(tid, key, *_encode(value))
-
-    def set_new_table(self, tid, key):
-        _check_key(key)
-        with self._lock:
-            self._check_write()
-            self._check_table(tid)
-            new = self._next("next_tid")
-            self._q("INSERT INTO tables VALUES (?)", (new,))
-            self._put(tid, key, _TABLE, new)
-            return new
-
-    def delete(self, tid, key):
-        _check_key(key)
-        with self._lock:
-            self._check_write()
-            self._check_table(tid)
-            old = self._q("SELECT vtype, value FROM entries WHERE tid = ? AND key = ?", (tid, key))
-            if old:
-                self._q("DELETE FROM entries WHERE tid = ? AND key = ?", (tid, key))
-                if old[0][0] == _TABLE:
-                    self._free(old[0][1])
-
-    def _check_table(self, tid: int) -> None:
-        if not self._q("SELECT 1 FROM tables WHERE tid = ?", (tid,)):
-            raise NoSuchTable(tid)
-
-    def _next(self, counter: str) -> int:
-        n = self._tx[counter]
-        self._tx[counter] = n + 1
-        return n
-
-    def _put(self, tid: int, key, vtype: int, value) -> None:
-        old = self._q("SELECT vtype, value FROM entries WHERE tid = ? AND key = ?", (tid, key))
-        if old:  # an overwrite keeps the key's seq, so its place
-            self._q(
-                "UPDATE entries SET vtype = ?, value = ? WHERE tid = ? AND key = ?",
-                (vtype, value, tid, key),
-            )
-            if old[0][0] == _TABLE:
-                self._free(old[0][1])
-        else:
-            self._q(
-                "INSERT INTO entries (tid, seq, key, vtype, value) VALUES (?, ?, ?, ?, ?)",
-                (tid, self._next("next_seq"), key, vtype, value),
-            )
-
-    def _free(self, tid: int) -> None:
-        stack = [tid]
-        while stack:
-            t = stack.pop()
-            children = self._q("SELECT value FROM entries WHERE tid = ? AND vtype = ?", (t, _TABLE))
-            stack.extend(child for (child,) in children)
-            self._q("DELETE FROM entries WHERE tid = ?", (t,))
-            self._q("DELETE FROM tables WHERE tid = ?", (t,))
-
-    def close(self) -> None:
-        with self._lock:
-            self.rollback()
-            self._db.close()
+# The backends, importable from here as before the split (each module imports this one first).
+from ._store_memory import MemoryStore  # noqa: E402
+from ._store_sqlite import SQLiteStore  # noqa: E402

@@ -18,6 +18,12 @@ Routes
     GET  /api/share/<id>     {"id", "code"}
     GET  /s/<id>             the page (it fetches /api/share/<id> itself); 404 status for an unknown id
     GET  /api/health         {"ok": true}
+    GET  /healthz            {"ok": true}: the process answers (touches no database)
+    GET  /readyz             {"ok": true}, or a 503 naming why the shares database does not answer
+
+Shares live in SQLite under DATA_DIR, or in PostgreSQL when DATABASE_URL is set (many app
+servers, one database: server/README.md). A database that is down makes the requests that
+need it 503s with the cause; the rest is served, and service resumes when it is back.
 
 The user's mistakes are 4xx with `{"error": {"message": ...}}`; a Lua error (or a
 limit) is a 200 whose `error` is set; anything unexpected is a 500 with
@@ -48,6 +54,7 @@ from werkzeug.security import safe_join
 from . import _homejson
 from ._sandbox import Sandbox
 from ._store import MemoryStore, StoreError
+from ._shares_postgres import PostgresShareStore
 from ._wire import base64_unless_text, encode_value
 
 _MiB = 1024 * 1024
@@ -126,12 +133,14 @@ def default_web_dir() -> Path:
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """The playground as a Flask app. config: DATA_DIR, WEB_DIR, MAX_CODE_BYTES,
-    MAX_INPUT_BYTES (a run's stdin), MAX_BODY_BYTES, SANDBOX_LIMITS (Sandbox keyword arguments, over the defaults),
-    plus any Flask setting."""
+    """The playground as a Flask app. config: DATA_DIR, DATABASE_URL (PostgreSQL for the
+    shares; None: SQLite in DATA_DIR), WEB_DIR, MAX_CODE_BYTES, MAX_INPUT_BYTES (a run's stdin),
+    MAX_BODY_BYTES, SANDBOX_LIMITS (Sandbox keyword arguments, over the defaults), plus any Flask
+    setting."""
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(
         DATA_DIR="data",
+        DATABASE_URL=None,
         WEB_DIR=None,
         MAX_CODE_BYTES=1 * _MiB,
         MAX_INPUT_BYTES=1 * _MiB,
@@ -143,12 +152,10 @@ def create_app(config: dict | None = None) -> Flask:
     cfg = app.config
     cfg["MAX_CONTENT_LENGTH"] = cfg["MAX_BODY_BYTES"]
     web_dir = Path(cfg["WEB_DIR"]) if cfg["WEB_DIR"] else default_web_dir()
-    data_dir = Path(cfg["DATA_DIR"])
-    data_dir.mkdir(parents=True, exist_ok=True)
     limits = {**DEFAULT_SANDBOX_LIMITS, "code_bytes_max": cfg["MAX_CODE_BYTES"],
               "input_bytes_max": cfg["MAX_INPUT_BYTES"], **cfg["SANDBOX_LIMITS"]}
     Sandbox(**limits).close()  # a bad limit fails here, not at the first run; loads the module
-    shares = ShareStore(data_dir / "shares.db")
+    shares = open_shares(cfg)
     app.extensions["wasm_compute"] = {"web_dir": web_dir, "shares": shares, "limits": limits}
 
     app.json.sort_keys = False
@@ -165,6 +172,13 @@ def create_app(config: dict | None = None) -> Flask:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError):
         return error_response(e.status, e.message)
+
+    @app.errorhandler(StoreError)
+    def store_error(e: StoreError):
+        # A database that is down or refuses is the server's trouble, and passes: a 503. The
+        # log gets the driver's whole message (the user's answer leaves out addresses).
+        app.logger.warning("%s %s: %s (%s)", request.method, request.path, e, e.__cause__)
+        return error_response(503, str(e))
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
@@ -207,7 +221,13 @@ def create_app(config: dict | None = None) -> Flask:
     # ---- the API ------------------------------------------------------------
 
     @app.get("/api/health")
+    @app.get("/healthz")
     def health():
+        return {"ok": True}
+
+    @app.get("/readyz")
+    def ready():
+        shares.check()
         return {"ok": True}
 
     @app.post("/api/run")
@@ -353,6 +373,16 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def open_shares(cfg):
+    """The share store the config names: PostgreSQL at DATABASE_URL, else SQLite in DATA_DIR
+    (made when missing)."""
+    if cfg.get("DATABASE_URL"):
+        return PostgresShareStore(cfg["DATABASE_URL"])
+    data_dir = Path(cfg["DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return ShareStore(data_dir / "shares.db")
+
+
 def content_type(name: str) -> str:
     suffix = Path(name).suffix.lower()
     if suffix in CONTENT_TYPES:
@@ -432,6 +462,14 @@ class ShareStore:
             row = db.execute("SELECT code FROM shares WHERE id = ?", (share_id,)).fetchone()
         return row[0] if row else None
 
+    def check(self) -> None:
+        """Raises a 503 ApiError when the database cannot be read (for /readyz, and at the start)."""
+        with self._connect() as db:
+            db.execute("SELECT count(*) FROM shares").fetchone()
+
+    def close(self) -> None:
+        """Nothing stays open between calls."""
+
 
 def _url(host: str, port: int) -> str:
     if ":" in host and not host.startswith("["):
@@ -439,11 +477,19 @@ def _url(host: str, port: int) -> str:
     return f"http://{host}:{port}/"
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", debug: bool = False) -> int:
-    """Runs the playground: waitress (8 threads), or Flask's development server
-    with debug=True. Prints the URL (with the real port when port is 0)."""
+def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", debug: bool = False,
+          database: str | None = None, workers: int = 1) -> int:
+    """Runs the playground: waitress (8 threads) for one worker, gunicorn's forked workers
+    (_gunicorn.py) for more, or Flask's development server with debug=True. Shares go to the
+    PostgreSQL at `database`, else SQLite in data_dir. Prints the URL (with the real port when
+    port is 0)."""
+    config = {"DATA_DIR": data_dir, "DATABASE_URL": database}
+    if workers > 1 and not debug:
+        from ._gunicorn import serve_workers
+        return serve_workers(host, port, config, workers)
     try:
-        app = create_app({"DATA_DIR": data_dir})
+        app = create_app(config)
+        app.extensions["wasm_compute"]["shares"].check()  # a database that does not answer stops the start
         if debug:
             from werkzeug.serving import make_server
             app.debug = True
@@ -458,7 +504,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", deb
             else:  # several sockets (e.g. "localhost" on IPv4 and IPv6)
                 real_port = server.effective_listen[0][1]
             run, close = server.run, server.close
-    except (OSError, sqlite3.Error) as e:
+    except (OSError, sqlite3.Error, StoreError, ApiError) as e:
         print(f"wasm-compute: cannot serve on {host}:{port}: {e}", file=sys.stderr)
         return 2
     try:

@@ -1,9 +1,10 @@
-"""The `wasm-compute` command: run a file, or a REPL, with `_home` in memory or SQLite; serve
-the playground, or export a static copy of it."""
+"""The `wasm-compute` command: run a file, or a REPL, with `_home` in memory, SQLite or
+PostgreSQL; serve the playground, or export a static copy of it."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from . import _abi
 from ._sandbox import Sandbox
-from ._store import SQLiteStore, StoreError
+from ._store import DEFAULT_HOME, StoreError, open_store
 
 
 def format_value(value) -> str:
@@ -67,8 +68,7 @@ _MiB = 1024 * 1024
 def _make_sandbox(args, code_bytes: int = 0, input_bytes: int = 0) -> Sandbox:
     """The command's sandbox. The file and the input are the user's own, on their own
     machine: the limits on their sizes grow to fit them (the other limits stand)."""
-    home = SQLiteStore(args.home) if args.home else None
-    return Sandbox(home=home, timeout_ms=args.timeout_ms,
+    return Sandbox(home=open_store(args.home, args.home_name), timeout_ms=args.timeout_ms,
                    code_bytes_max=max(_MiB, code_bytes), input_bytes_max=max(_MiB, input_bytes))
 
 
@@ -151,7 +151,18 @@ def cmd_serve(args) -> int:
     except ImportError:
         print("wasm-compute: the playground server is not part of this build yet", file=sys.stderr)
         return 2
-    return serve(host=args.host, port=args.port, data_dir=args.data, debug=args.debug)
+    workers = args.workers
+    if workers is None:  # the number of cores, when gunicorn is there to run them
+        workers = os.cpu_count() or 1
+        if workers > 1 and importlib.util.find_spec("gunicorn") is None:
+            print("wasm-compute: one worker (waitress): --workers needs gunicorn,"
+                  " pip install 'wasm-compute[server]'", file=sys.stderr)
+            workers = 1
+    elif workers > 1 and importlib.util.find_spec("gunicorn") is None:
+        print("wasm-compute: --workers needs gunicorn: pip install 'wasm-compute[server]'", file=sys.stderr)
+        return 2
+    return serve(host=args.host, port=args.port, data_dir=args.data, debug=args.debug,
+                 database=args.database, workers=workers)
 
 
 # A static copy of the playground: the page and its bundle (dist/ holds both workers), lua.wasm,
@@ -196,6 +207,16 @@ first. An error is reported on stderr as `wasm-compute: FILE:LINE: message` with
 traceback, and the exit status is 1."""
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"a positive integer is needed, not {text!r}")
+    return n
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wasm-compute", description="A sandboxed Lua 5.4 with a persistent _home.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,12 +229,21 @@ def main(argv=None) -> int:
                            help="the script's arguments: ... and arg[1..n] (options go before FILE)")
             p.add_argument("--values", action="store_true",
                            help="print what the chunk returns, one value per line (lua prints nothing)")
-        p.add_argument("--home", metavar="DB", help="keep _home in this SQLite file (default: in memory)")
+        p.add_argument("--home", metavar="DB",
+                       help="keep _home in this SQLite file or postgresql:// database (default: in memory)")
+        p.add_argument("--home-name", metavar="NAME", default=DEFAULT_HOME,
+                       help=f"which of the database's homes (default {DEFAULT_HOME!r})")
         p.add_argument("--timeout-ms", type=int, default=10_000, help="wall-clock limit per eval (default 10000)")
     p = sub.add_parser("serve", help="serve the playground")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data", metavar="DIR", default="data", help="where shares and state live (default ./data)")
+    p.add_argument("--database", metavar="URL",
+                   help="keep shares in this PostgreSQL database, e.g. postgresql://user@host/db"
+                        " (default: SQLite under --data)")
+    p.add_argument("--workers", type=_positive, default=None, metavar="N",
+                   help="server processes (gunicorn) on the one port; 1: waitress in this process"
+                        " (default: the number of cores)")
     p.add_argument("--debug", action="store_true", help="Flask's development server")
     p = sub.add_parser("export", help="write a static copy of the playground (no server needed)")
     p.add_argument("dir", help="the folder to write (files of an earlier export are replaced)")
@@ -221,7 +251,7 @@ def main(argv=None) -> int:
     handler = {"run": cmd_run, "repl": cmd_repl, "serve": cmd_serve, "export": cmd_export}[args.command]
     try:
         return handler(args)
-    except StoreError as exc:
+    except (StoreError, ValueError) as exc:  # ValueError: a bad --home-name
         print(f"wasm-compute: {exc}", file=sys.stderr)
         return 2
 
