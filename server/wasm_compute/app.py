@@ -8,8 +8,8 @@ Routes
     GET  /<path>             a file of web/ (no listings, no dot-files, no way out of web/),
                              Pyodide (web/pyodide/) and the wheel (web/python/) included
     POST /api/run            {"code", "home"?} -> {"output", "output_b64", "values", "error", "home", "stats"}
-    POST /api/share          {"code"} -> {"id", "url"}
-    GET  /api/share/<id>     {"id", "code"}
+    POST /api/share          {"code", "input"?} -> {"id", "url"}
+    GET  /api/share/<id>     {"id", "code", "input"}   (input: the run's standard input, "" if none)
     GET  /s/<id>             the page (it fetches /api/share/<id> itself); 404 status for an unknown id
     GET  /api/health         {"ok": true}
 
@@ -232,19 +232,23 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.post("/api/share")
     def share_create():
-        code = code_field(json_object())
-        share_id = share_id_for(code)
-        stored = shares.put(share_id, code.decode("utf-8"))
-        if stored != code.decode("utf-8"):
+        body = json_object()
+        code = code_field(body)
+        stdin = share_input_field(body)
+        share_id = share_id_for(code, stdin)
+        wanted = (code.decode("utf-8"), stdin.decode("utf-8"))
+        stored = shares.put(share_id, *wanted)
+        if stored != wanted:
             raise RuntimeError(f"share id collision on {share_id}")
         return {"id": share_id, "url": request.host_url + "s/" + share_id}
 
     @app.get("/api/share/<share_id>")
     def share_get(share_id: str):
-        code = shares.get(share_id) if SHARE_ID.fullmatch(share_id) else None
-        if code is None:
+        stored = shares.get(share_id) if SHARE_ID.fullmatch(share_id) else None
+        if stored is None:
             raise ApiError(404, "no such share")
-        return {"id": share_id, "code": code}
+        code, stdin = stored
+        return {"id": share_id, "code": code, "input": stdin}
 
     def json_object() -> dict:
         # A JSON content type cannot be sent by a plain form of another site
@@ -272,6 +276,20 @@ def create_app(config: dict | None = None) -> Flask:
             raise ApiError(400, 'the field "code" is not valid Unicode (a lone surrogate)') from None
         if len(data) > cfg["MAX_CODE_BYTES"]:
             raise ApiError(413, f"the code is {len(data)} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
+        return data
+
+    def share_input_field(body: dict) -> bytes:
+        """The optional "input" of a share (the standard input of its runs): text, at most
+        MAX_CODE_BYTES, as the code."""
+        stdin = body.get("input", "")
+        if not isinstance(stdin, str):
+            raise ApiError(400, 'the field "input" must be a string')
+        try:
+            data = stdin.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(400, 'the field "input" is not valid Unicode (a lone surrogate)') from None
+        if len(data) > cfg["MAX_CODE_BYTES"]:
+            raise ApiError(413, f"the input is {len(data)} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
         return data
 
     # ---- the page -----------------------------------------------------------
@@ -335,9 +353,11 @@ def content_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def share_id_for(code: bytes) -> str:
-    """The first 12 characters of the URL-safe base64 of sha256(code)."""
-    return base64.urlsafe_b64encode(hashlib.sha256(code).digest()).decode("ascii")[:12]
+def share_id_for(code: bytes, stdin: bytes = b"") -> str:
+    """The first 12 characters of the URL-safe base64 of sha256(code), or with an input of
+    sha256(code NUL input): a share without input keeps the id it had before inputs."""
+    content = code if not stdin else code + b"\0" + stdin
+    return base64.urlsafe_b64encode(hashlib.sha256(content).digest()).decode("ascii")[:12]
 
 
 def _reject_constant(name: str):
@@ -361,8 +381,8 @@ class _ShareAlias:
 
 
 class ShareStore:
-    """Shared code in SQLite (WAL), one connection per call: safe from several
-    threads and processes."""
+    """Shared code and its input in SQLite (WAL), one connection per call: safe from
+    several threads and processes."""
 
     def __init__(self, path: Path, timeout_s: float = 30.0):
         self.path = path
@@ -380,24 +400,30 @@ class ShareStore:
             raise ApiError(503, f"shares are unavailable: {e}") from None
         try:
             db.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
-            db.execute("CREATE TABLE IF NOT EXISTS shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL)")
+            db.execute("CREATE TABLE IF NOT EXISTS shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL, "
+                       "input TEXT NOT NULL DEFAULT '')")
+            # A database made before shares had an input gets the column (empty for old shares).
+            if "input" not in {row[1] for row in db.execute("PRAGMA table_info(shares)")}:
+                db.execute("ALTER TABLE shares ADD COLUMN input TEXT NOT NULL DEFAULT ''")
             yield db
         except sqlite3.Error as e:
             raise ApiError(503, f"shares are unavailable: {e}") from None
         finally:
             db.close()
 
-    def put(self, share_id: str, code: str) -> str:
-        """Stores `code` under `share_id` unless it is there; returns what is stored."""
+    def put(self, share_id: str, code: str, stdin: str = "") -> tuple[str, str]:
+        """Stores `code` and its input under `share_id` unless it is there; returns what is
+        stored, (code, input)."""
         with self._connect() as db:
-            db.execute("INSERT OR IGNORE INTO shares(id, code, created) VALUES (?, ?, ?)",
-                       (share_id, code, time.time()))
-            return db.execute("SELECT code FROM shares WHERE id = ?", (share_id,)).fetchone()[0]
+            db.execute("INSERT OR IGNORE INTO shares(id, code, created, input) VALUES (?, ?, ?, ?)",
+                       (share_id, code, time.time(), stdin))
+            return tuple(db.execute("SELECT code, input FROM shares WHERE id = ?", (share_id,)).fetchone())
 
-    def get(self, share_id: str) -> str | None:
+    def get(self, share_id: str) -> tuple[str, str] | None:
+        """(code, input) of `share_id`, or None."""
         with self._connect() as db:
-            row = db.execute("SELECT code FROM shares WHERE id = ?", (share_id,)).fetchone()
-        return row[0] if row else None
+            row = db.execute("SELECT code, input FROM shares WHERE id = ?", (share_id,)).fetchone()
+        return tuple(row) if row else None
 
 
 def _url(host: str, port: int) -> str:
