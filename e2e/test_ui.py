@@ -164,25 +164,26 @@ def test_runtime_error_marks_its_line(page):
     ui.run(code)
     expect(ui.outcome).to_have_text("✕ error")
     expect(ui.error).to_contain_text("Runtime error")
-    expect(ui.error).to_contain_text("input:4: boom")
+    expect(ui.error).to_contain_text("main.lua:4: boom")
     # editor.js: a line decoration (class cm-error-line) and a gutter marker whose label
     # carries the message.
     error_line = page.locator(".cm-content .cm-line.cm-error-line")
     expect(error_line).to_have_count(1)
     expect(error_line).to_have_text("error('boom')")
     expect(ui.lines.nth(3)).to_have_class(re.compile(r"\bcm-error-line\b"))
-    expect(page.get_by_label("error: input:4: boom")).to_be_visible()
+    expect(page.get_by_label("error: main.lua:4: boom")).to_be_visible()
     # An edit clears the mark (its line number would be stale).
     ui.editor.press("End")
     ui.editor.press_sequentially(" ")
     expect(error_line).to_have_count(0)
-    expect(page.get_by_label("error: input:4: boom")).to_have_count(0)
+    expect(page.get_by_label("error: main.lua:4: boom")).to_have_count(0)
 
 
 def test_syntax_error_marks_its_line(page):
     ui = Playground(page)
     ui.run("print(1)\nprint(2\nprint(3)")
     expect(ui.error).to_contain_text("Syntax error")
+    expect(ui.error).to_contain_text("main.lua:3: ')' expected (to close '(' at line 2) near 'print'")
     error_line = page.locator(".cm-content .cm-line.cm-error-line")
     expect(error_line).to_have_count(1)
     expect(error_line).to_have_text("print(3)")
