@@ -248,14 +248,19 @@ async function initialDraft() {
 }
 
 let saveTimer = 0;
-// The draft (code and input) is saved a moment after the last change; the
-// first change drops a share address, which no longer names what is shown.
+function saveDraft() {
+  clearTimeout(saveTimer);
+  saveTimer = 0;
+  if (editor) stored.set(CODE_KEY, editor.code());
+  stored.set(INPUT_KEY, ui.stdin.value);
+}
+
+// The draft (code and input) is saved a moment after the last change, or
+// when the page goes away before that; the first change drops a share
+// address, which no longer names what is shown.
 function draftChanged() {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => {
-    if (editor) stored.set(CODE_KEY, editor.code());
-    stored.set(INPUT_KEY, ui.stdin.value);
-  }, SAVE_DELAY_MS);
+  saveTimer = setTimeout(saveDraft, SAVE_DELAY_MS);
   if (addressNamesCode) {
     addressNamesCode = false;
     history.replaceState(null, "", ROOT);
@@ -318,6 +323,7 @@ function wire() {
   ui.engine.addEventListener("change", () => stored.set(ENGINE_KEY, ui.engine.value));
   ui.run.addEventListener("click", runEditor);
   ui.stdin.addEventListener("input", draftChanged);
+  addEventListener("pagehide", () => { if (saveTimer) saveDraft(); });
   ui.stop.addEventListener("click", stop);
   ui.share.addEventListener("click", () => share().catch((e) => toast(`Sharing failed: ${e.message}`)));
   ui.clearHome.addEventListener("click", () => {
