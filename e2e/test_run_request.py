@@ -51,8 +51,8 @@ RUN = """async ([code, engine, request]) => {
   const api = window.wasmCompute;
   await api.ready;
   await api.setHome({ t: [] });
-  const r = await api.run(code, { engine, stdin: bytes(request.stdin), args: request.args.map(bytes),
-                                   name: request.name, ...(request.limits ? { limits: request.limits } : {}) });
+  const r = await api.run(code, { ...request.options, engine, stdin: bytes(request.stdin),
+                                   args: request.args.map(bytes), name: request.name });
   return JSON.stringify({ engine: r.engine, output: r.output, outputBase64: r.outputBase64 ?? null,
                           stderr: r.stderr, stderrBase64: r.stderrBase64 ?? null, values: r.values,
                           error: r.error && { code: r.error.code, name: r.error.name, message: r.error.message,
@@ -64,10 +64,9 @@ def page_value(v):
     return v if isinstance(v, str) else {"b": base64.b64encode(v).decode("ascii")}
 
 
-def run(page, code, engine, stdin="", args=(), name="", limits=None):
-    request = {"stdin": page_value(stdin), "args": [page_value(a) for a in args], "name": name}
-    if limits:
-        request["limits"] = limits
+def run(page, code, engine, stdin="", args=(), name="", **options):
+    """The run's result in the page; options: more of run()'s options (limits, timeoutMs)."""
+    request = {"stdin": page_value(stdin), "args": [page_value(a) for a in args], "name": name, "options": options}
     r = json.loads(page.evaluate(RUN, [code, engine, request]), parse_int=float)
     assert r.pop("engine") == engine
     return r
@@ -145,6 +144,9 @@ def test_limits_of_one_run(api_page, engine):
     r = run(page, big, engine, stdin="x" * 2000, limits={"inputBytesMax": 1000})
     assert r["error"]["message"] == "the input is 2000 bytes; the limit is 1000"
     assert run(page, big, engine, stdin="x" * 2000)["values"] == [{"i": "2000"}]
+    r = run(page, "while true do end", engine, timeoutMs=500, limits={"instructionsMax": 2e12})
+    assert r["error"]["name"] == "timeout", r["error"]
+    assert r["error"]["message"] == "timeout: the script ran longer than 500 ms"
 
 
 # ---------------------------------------------------------------- the page

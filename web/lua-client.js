@@ -126,15 +126,16 @@ export class LuaClient extends EventTarget {
    *  The request (zig/ABI.md §2.2), the same on every engine: stdin (a string or a
    *  Uint8Array), args (a list of them), name (the chunk's name: messages read
    *  `name:3: boom`; "input" when empty). limits ({instructionsMax, memoryBytesMax, ...},
-   *  as the constructor's options.limits) changes the limits of this run on the
-   *  browser and pyodide engines; the server engine runs under the server's own. */
-  async run(code, { engine = "browser", stdin = "", args = [], name = "", limits = null } = {}) {
+   *  as the constructor's options.limits) and timeoutMs change the limits of this run
+   *  on the browser and pyodide engines; the server engine runs under the server's own. */
+  async run(code, { engine = "browser", stdin = "", args = [], name = "", limits = null,
+                    timeoutMs = this.timeoutMs } = {}) {
     if (!ENGINES.includes(engine)) throw new Error(`unknown engine: ${engine}`);
     if (this.pending) throw new Error("a script is already running");
     const request = { stdin, args: [...args], name };
     const result = engine === "server"
       ? await this.runOnServer(code, request)
-      : await this.runInWorker(code, engine, request, limits);
+      : await this.runInWorker(code, engine, request, limits, timeoutMs);
     result.engine = engine;
     return result;
   }
@@ -205,7 +206,7 @@ export class LuaClient extends EventTarget {
     }
   }
 
-  runInWorker(code, engine, request, limits) {
+  runInWorker(code, engine, request, limits, timeoutMs) {
     const worker = this.workers[engine] ??= this.startWorker(engine);
     const id = this.nextId++;
     return new Promise((resolve) => {
@@ -223,8 +224,8 @@ export class LuaClient extends EventTarget {
         pending.started = performance.now();
         timer = setTimeout(() => {
           this.killWorker(engine);
-          done(this.accept(stopped(STATUS.TIMEOUT, `timeout: the script ran longer than ${this.timeoutMs} ms`, pending.started)));
-        }, this.timeoutMs);
+          done(this.accept(stopped(STATUS.TIMEOUT, `timeout: the script ran longer than ${timeoutMs} ms`, pending.started)));
+        }, timeoutMs);
       };
       pending.done = done;
       pending.crash = (message) => {
