@@ -3,7 +3,8 @@ values (valid UTF-8 with byte order marks at the start and inside, noncharacters
 characters; invalid UTF-8 such as overlong forms, encoded surrogates and stray bytes) go in as
 a typed JSON snapshot (zig/ABI.md §10), are read and stored again by an eval in the browser,
 come back from localStorage after a reload, go through the server engine and the pyodide
-engine, and each time the bytes Lua saw, returned, wrote and stored are the bytes that went in.
+engine, and each time the bytes Lua saw, returned, wrote (output and stderr) and stored are the
+bytes that went in.
 
 The reference is the Python host's reading of the snapshot (`_homejson.parse`). Hypothesis
 draws a few batches of entries, one page round trip each, so the whole test takes seconds.
@@ -46,7 +47,8 @@ batches = st.lists(st.tuples(strings, strings), min_size=ENTRIES_PER_BATCH, max_
                    unique_by=lambda kv: kv[0])
 
 # Reads every entry of _home.src into Lua strings, returns them as a flat list, writes them
-# to the output in order, and stores them again (in the same order) in a new external table.
+# to the output and to stderr in order, and stores them again (in the same order) in a new
+# external table.
 COPY_SCRIPT = """
 local copy, list, parts = ext_table.new(), {}, {}
 for k, v in pairs(_home.src) do
@@ -57,6 +59,7 @@ for k, v in pairs(_home.src) do
 end
 _home.src = copy
 io.write(table.concat(parts))
+io.stderr:write(table.concat(parts, "\\n"))
 return list
 """
 
@@ -70,6 +73,7 @@ SET_HOME = """async (text) => {
 RUN = """async ([code, engine]) => {
   const r = await window.wasmCompute.run(code, { engine });
   return JSON.stringify({ engine: r.engine, output: r.output, outputBase64: r.outputBase64 ?? null,
+                          stderr: r.stderr, stderrBase64: r.stderrBase64 ?? null,
                           values: r.values, error: r.error, home: r.home });
 }"""
 
@@ -100,6 +104,12 @@ def page(open_page):
     page.context.close()
 
 
+def stream(result, name) -> bytes:
+    """A run's output or stderr as bytes: its base64 twin when it has one, else its text."""
+    exact = result[name + "Base64"]
+    return base64.b64decode(exact) if exact is not None else result[name].encode("utf-8")
+
+
 def check_run(page, engine, entries):
     r = json.loads(page.evaluate(RUN, [COPY_SCRIPT, engine]))
     assert r["engine"] == engine
@@ -107,8 +117,8 @@ def check_run(page, engine, entries):
     (values,) = r["values"]
     got = [string_bytes(v) for _, v in values["t"]]
     assert got == [b for kv in entries for b in kv], f"{engine}: the strings Lua returned differ"
-    output = base64.b64decode(r["outputBase64"]) if r["outputBase64"] is not None else r["output"].encode("utf-8")
-    assert output == b"".join(k + v for k, v in entries), f"{engine}: the output differs"
+    assert stream(r, "output") == b"".join(k + v for k, v in entries), f"{engine}: the output differs"
+    assert stream(r, "stderr") == b"\n".join(k + v for k, v in entries), f"{engine}: stderr differs"
     assert src_entries(r["home"]) == entries, f"{engine}: the stored _home differs"
     assert src_entries(json.loads(page.evaluate(HOME))) == entries, f"{engine}: the page's _home differs"
 
