@@ -43,6 +43,8 @@ REQUESTS = [
                'io.stderr:write("\\xff") print("done")', "", [], ""),
     ("stderr-and-error", 'io.stderr:write("before the error\\n") error({})', "", [], "e.lua"),
     ("error-object", 'error(setmetatable({}, {__tostring = function() return "custom" end}))', "", [], "o.lua"),
+    # Over the buffer's room (ABI §2): refused before the module, with the same message everywhere.
+    ("args-over-the-buffer", "return 1", "", ["x" * 1_100_000, "y" * 1_100_000], ""),
 ]
 
 # Bytes cross into the page as base64 ({"b": …}) and become a Uint8Array there.
@@ -128,6 +130,15 @@ def test_the_python_host_reference_is_what_the_cases_say():
     assert by_case["stderr-and-error"]["stderr"] == "before the error\n"
     assert by_case["stderr-and-error"]["error"]["message"] == "(error object is a table value)"
     assert by_case["error-object"]["error"]["message"] == "custom"
+    assert by_case["args-over-the-buffer"]["error"]["message"].startswith("the request is 2200036 bytes; the buffer holds")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_chunk_name_with_a_nul_is_refused(api_page, engine):
+    """As Sandbox.eval refuses it: the client throws, and the page reports that run as failed."""
+    r = run(api_page, "return 1", engine, name="a\0b")
+    assert "name must not contain a NUL character" in r["error"]["message"]
+    assert r["values"] == []
 
 
 @pytest.mark.parametrize("engine", ["browser", "pyodide"])

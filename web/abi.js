@@ -146,27 +146,32 @@ export function writeValue(w, v) {
   else throw new TypeError(`not a store value: ${v}`);
 }
 
-/** The request record of ABI §2.2, written into `room` (a view of the
- *  buffer). Returns its length, or -1 when it does not fit: the caller has
- *  checked the code and the input against their limits, so only a chunk name
- *  and arguments larger than the buffer's spare 64 KiB (ABI §2) get here. */
+/** The length of the request record of ABI §2.2 for `request`
+ *  ({name, code, stdin, args}, all bytes): five u32 fields, one more per argument. */
+export function requestLength({ name, code, stdin, args }) {
+  return 4 * (5 + args.length) + name.length + code.length + stdin.length + args.reduce((n, a) => n + a.length, 0);
+}
+
+/** Writes the request record of ABI §2.2 at the start of `room` (a view of the
+ *  buffer, at least requestLength(request) bytes). */
 export function writeRequest(room, { flags = 0, name, code, stdin, args }) {
   const view = new DataView(room.buffer, room.byteOffset, room.byteLength);
   let at = 0;
   const u32 = (v) => {
-    if (at + 4 > room.length) return false;
     view.setUint32(at, v, true);
     at += 4;
-    return true;
   };
   const bytes = (b) => {
-    if (!u32(b.length) || at + b.length > room.length) return false;
+    u32(b.length);
     room.set(b, at);
     at += b.length;
-    return true;
   };
-  const fits = u32(flags) && bytes(name) && bytes(code) && bytes(stdin) && u32(args.length) && args.every(bytes);
-  return fits ? at : -1;
+  u32(flags);
+  bytes(name);
+  bytes(code);
+  bytes(stdin);
+  u32(args.length);
+  args.forEach(bytes);
 }
 
 export function parseRecord(status, bytes) {

@@ -132,6 +132,8 @@ export class LuaClient extends EventTarget {
                     timeoutMs = this.timeoutMs } = {}) {
     if (!ENGINES.includes(engine)) throw new Error(`unknown engine: ${engine}`);
     if (this.pending) throw new Error("a script is already running");
+    // The one request a host refuses by throwing (lua-host.js, Sandbox.eval): refused here, for every engine.
+    if (typeof name === "string" ? name.includes("\0") : name.includes(0)) throw new TypeError("name must not contain a NUL character");
     const request = { stdin, args: [...args], name };
     const result = engine === "server"
       ? await this.runOnServer(code, request)

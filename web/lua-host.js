@@ -11,7 +11,7 @@
 
 import {
   STATUS, ROOT_ID, NEW_TABLE, TableRef, LuaTable, LuaObject, Reader, Writer,
-  writeKey, writeValue, writeRequest, parseRecord, wireValue, textOf, lossyText, errorFor, encodeText,
+  writeKey, writeValue, requestLength, writeRequest, parseRecord, wireValue, textOf, lossyText, errorFor, encodeText,
 } from "./abi.js";
 import { HomeStore, NoSuchTable } from "./home-store.js";
 
@@ -25,6 +25,9 @@ export const DEFAULT_LIMITS = Object.freeze({
 
 // ABI §2.2: bit 0 of the request's flags.
 const KEEP_GLOBALS = 1;
+// ABI §2: the buffer's room beyond the largest code and input, which the chunk
+// name, the arguments and the record's own fields share.
+const REQUEST_ROOM_BYTES = 64 * 1024;
 
 let compiled = new Map();
 
@@ -175,6 +178,9 @@ export class LuaHost {
    */
   run(code, { stdin = "", args = [], name = "", keepGlobals = false } = {}) {
     const started = performance.now();
+    if (typeof name === "string" ? name.includes("\0") : name.includes(0)) {
+      throw new TypeError("name must not contain a NUL character"); // as Sandbox.eval refuses it
+    }
     const request = {
       flags: keepGlobals ? KEEP_GLOBALS : 0,
       name: bytesOf(name), code: bytesOf(code), stdin: bytesOf(stdin), args: args.map(bytesOf),
@@ -188,11 +194,13 @@ export class LuaHost {
       return this.failure(STATUS.INVALID_SIZE,
         `the input is ${request.stdin.length} bytes; the limit is ${this.limits.inputBytesMax}`, started);
     }
-    const length = writeRequest(this.memory().subarray(this.buffer, this.buffer + this.bufferSize), request);
-    if (length < 0) {
-      return this.failure(STATUS.INVALID_SIZE,
-        `the chunk name and the arguments do not fit the ${this.bufferSize}-byte buffer`, started);
+    // A request larger than the buffer would overwrite the module's memory past it.
+    const length = requestLength(request);
+    if (length > this.bufferSize) {
+      return this.failure(STATUS.INVALID_SIZE, `the request is ${length} bytes; the buffer holds ${this.bufferSize}` +
+        ` (the name and arguments share ${REQUEST_ROOM_BYTES} bytes)`, started);
     }
+    writeRequest(this.memory().subarray(this.buffer, this.buffer + length), request);
     let status;
     try {
       status = this.exports.compute(this.buffer, length);
