@@ -75,6 +75,26 @@ def test_inspector_edit_is_seen_by_the_next_script(page):
     expect(ui.home_value("label")).to_have_value('"x"')
 
 
+def test_inspector_shows_and_keeps_a_byte_order_mark(page):
+    """A string that starts with U+FEFF keeps it through runs, the inspector and a reload; the
+    inspector writes the invisible character as an escape, and reads it back."""
+    ui = Playground(page)
+    ui.run('_home.s = "\\u{FEFF}x" _home.n = 1')
+    field = ui.home_value("s")
+    expect(field).to_have_value('"\\u{FEFF}x"')
+    assert entries(ui.home())["s"] == "\ufeffx"
+    other = ui.home_value("n")
+    other.fill("2")
+    other.press("Enter")
+    field.fill('"\\u{FEFF}\\u{FEFF}y"')
+    field.press("Enter")
+    assert entries(ui.home())["s"] == "\ufeff\ufeffy"
+    ui.reload()
+    ui.run('print(#_home.s, _home.s:byte(1, 3))')
+    ui.expect_printed("7\t239\t187\t191")
+    expect(ui.home_value("s")).to_have_value('"\\u{FEFF}\\u{FEFF}y"')
+
+
 def test_stop_ends_a_runaway_script(page):
     ui = Playground(page)
     ui.run("_home.before = 1")

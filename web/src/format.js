@@ -97,10 +97,17 @@ function roundedDigits(x, n) {
   return [digits, exp];
 }
 
+// Invisible characters (format controls such as a byte order mark, U+FEFF, or
+// a zero-width space) are written as \u{…} in a literal, so that the
+// inspector shows them; Lua reads the escape back as the same bytes.
+const INVISIBLE = /\p{Cf}/u;
+const invisibleEscape = (ch) => `\\u{${ch.codePointAt(0).toString(16).toUpperCase()}}`;
+
 /** A string as a Lua literal: "…" with escapes; bytes that are not UTF-8 as \xNN. */
 export function quoteString(v) {
   if (typeof v === "string") {
-    return `"${v.replace(/[\x00-\x1f"\\\x7f]/g, (c, at) => escapeByte(c.charCodeAt(0), v.charCodeAt(at + 1)))}"`;
+    return `"${v.replace(/[\x00-\x1f"\\\x7f]|\p{Cf}/gu, (c, at) =>
+      (INVISIBLE.test(c) ? invisibleEscape(c) : escapeByte(c.charCodeAt(0), v.charCodeAt(at + 1))))}"`;
   }
   const bytes = stringBytes(v);
   let out = '"';
@@ -109,7 +116,8 @@ export function quoteString(v) {
     const b = bytes[i];
     const n = utf8SequenceLength(bytes, i);
     if (n > 1) {
-      out += lossyText(bytes.subarray(i, i + n));
+      const ch = lossyText(bytes.subarray(i, i + n));
+      out += INVISIBLE.test(ch) ? invisibleEscape(ch) : ch;
       i += n;
       continue;
     }
