@@ -23,7 +23,7 @@ from . import _abi, _homejson
 from ._bridge import BridgeImports, HomeBridge
 from ._sandbox import Sandbox
 from ._store import MemoryStore
-from ._wire import encode_value
+from ._wire import base64_unless_text, encode_value
 
 _HEADER = struct.Struct("<II")
 
@@ -192,23 +192,14 @@ def run_json(wasm, code: str, request: str) -> str:
         raise
     result = {
         "output": r.output,
-        "outputBase64": _base64_unless_text(r.output_bytes),
+        "outputBase64": base64_unless_text(r.output_bytes),
         "stderr": r.stderr,
-        "stderrBase64": _base64_unless_text(r.stderr_bytes),
+        "stderrBase64": base64_unless_text(r.stderr_bytes),
         "values": [encode_value(v) for v in r.raw_values],
         "error": r.error.to_dict() if r.error is not None else None,
         "stats": r.stats.to_dict(),
     }
     return json.dumps({"result": result, "home": home})
-
-
-def _base64_unless_text(data: bytes) -> str | None:
-    """None when `data` is valid UTF-8 (its text says it all), else its exact bytes in base64."""
-    try:
-        data.decode("utf-8")
-        return None
-    except UnicodeDecodeError:
-        return base64.b64encode(data).decode("ascii")
 
 
 def _request_bytes(v) -> bytes | None:

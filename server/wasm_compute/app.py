@@ -7,7 +7,13 @@ Routes
     GET  /                   web/index.html
     GET  /<path>             a file of web/ (no listings, no dot-files, no way out of web/),
                              Pyodide (web/pyodide/) and the wheel (web/python/) included
-    POST /api/run            {"code", "home"?} -> {"output", "output_b64", "values", "error", "home", "stats"}
+    POST /api/run            {"code", "home"?, "stdin"?, "args"?, "name"?}
+                             -> {"output", "output_b64", "stderr", "stderr_b64", "values", "error", "home", "stats"}
+                             stdin: the script's standard input (a string); args: its arguments
+                             (a list of strings, `...` and arg[1..n]); name: its chunk name
+                             (messages read `name:3: boom`; "input" by default). stderr holds
+                             io.stderr and warnings; a *_b64 field carries the exact bytes when
+                             the text is not valid UTF-8 (else it is null).
     POST /api/share          {"code", "input"?} -> {"id", "url"}
     GET  /api/share/<id>     {"id", "code", "input"}   (input: the run's standard input, "" if none)
     GET  /s/<id>             the page (it fetches /api/share/<id> itself); 404 status for an unknown id
@@ -42,7 +48,7 @@ from werkzeug.security import safe_join
 from . import _homejson
 from ._sandbox import Sandbox
 from ._store import MemoryStore, StoreError
-from ._wire import encode_value
+from ._wire import base64_unless_text, encode_value
 
 _MiB = 1024 * 1024
 
@@ -121,13 +127,14 @@ def default_web_dir() -> Path:
 
 def create_app(config: dict | None = None) -> Flask:
     """The playground as a Flask app. config: DATA_DIR, WEB_DIR, MAX_CODE_BYTES,
-    MAX_BODY_BYTES, SANDBOX_LIMITS (Sandbox keyword arguments, over the defaults),
+    MAX_INPUT_BYTES (a run's stdin), MAX_BODY_BYTES, SANDBOX_LIMITS (Sandbox keyword arguments, over the defaults),
     plus any Flask setting."""
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(
         DATA_DIR="data",
         WEB_DIR=None,
         MAX_CODE_BYTES=1 * _MiB,
+        MAX_INPUT_BYTES=1 * _MiB,
         MAX_BODY_BYTES=8 * _MiB,
         SANDBOX_LIMITS={},
     )
@@ -138,7 +145,8 @@ def create_app(config: dict | None = None) -> Flask:
     web_dir = Path(cfg["WEB_DIR"]) if cfg["WEB_DIR"] else default_web_dir()
     data_dir = Path(cfg["DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
-    limits = {**DEFAULT_SANDBOX_LIMITS, "code_bytes_max": cfg["MAX_CODE_BYTES"], **cfg["SANDBOX_LIMITS"]}
+    limits = {**DEFAULT_SANDBOX_LIMITS, "code_bytes_max": cfg["MAX_CODE_BYTES"],
+              "input_bytes_max": cfg["MAX_INPUT_BYTES"], **cfg["SANDBOX_LIMITS"]}
     Sandbox(**limits).close()  # a bad limit fails here, not at the first run; loads the module
     shares = ShareStore(data_dir / "shares.db")
     app.extensions["wasm_compute"] = {"web_dir": web_dir, "shares": shares, "limits": limits}
@@ -206,6 +214,13 @@ def create_app(config: dict | None = None) -> Flask:
     def run():
         body = json_object()
         code = code_field(body)
+        stdin = text_field(body, "stdin")
+        if stdin is not None and len(stdin) > cfg["MAX_INPUT_BYTES"]:
+            raise ApiError(413, f"the input is {len(stdin)} bytes; the limit is {cfg['MAX_INPUT_BYTES']}")
+        args = args_field(body)
+        name = text_field(body, "name")
+        if name is not None and b"\0" in name:
+            raise ApiError(400, 'the field "name" must not contain a NUL character')
         store = MemoryStore()
         home = body.get("home")
         if home is not None:
@@ -214,16 +229,13 @@ def create_app(config: dict | None = None) -> Flask:
             except (_homejson.HomeJSONError, StoreError) as e:
                 raise ApiError(400, str(e)) from None
         with Sandbox(home=store, **limits) as sb:
-            r = sb.eval(code)
+            r = sb.eval(code, stdin=stdin, args=args, name=name)
             final_home = _homejson.dump(store)
-        try:
-            r.output_bytes.decode("utf-8")
-            output_b64 = None
-        except UnicodeDecodeError:
-            output_b64 = base64.b64encode(r.output_bytes).decode("ascii")
         return {
             "output": r.output,
-            "output_b64": output_b64,
+            "output_b64": base64_unless_text(r.output_bytes),
+            "stderr": r.stderr,
+            "stderr_b64": base64_unless_text(r.stderr_bytes),
             "values": [encode_value(v) for v in r.raw_values],
             "error": r.error.to_dict() if r.error is not None else None,
             "home": final_home,
@@ -264,33 +276,41 @@ def create_app(config: dict | None = None) -> Flask:
             raise ApiError(400, "the body must be a JSON object")
         return data
 
+    def text_field(body: dict, field: str) -> bytes | None:
+        """An optional string field, as UTF-8; None when absent or null."""
+        value = body.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ApiError(400, f'the field "{field}" must be a string')
+        return _utf8(value, f'the field "{field}"')
+
+    def args_field(body: dict) -> list[bytes]:
+        args = body.get("args")
+        if args is None:
+            return []
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise ApiError(400, 'the field "args" must be a list of strings')
+        return [_utf8(a, f'the field "args" (item {i + 1})') for i, a in enumerate(args)]
+
     def code_field(body: dict) -> bytes:
         if "code" not in body:
             raise ApiError(400, 'the field "code" is missing')
         code = body["code"]
         if not isinstance(code, str):
             raise ApiError(400, 'the field "code" must be a string')
-        try:
-            data = code.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ApiError(400, 'the field "code" is not valid Unicode (a lone surrogate)') from None
+        data = _utf8(code, 'the field "code"')
         if len(data) > cfg["MAX_CODE_BYTES"]:
             raise ApiError(413, f"the code is {len(data)} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
         return data
 
     def share_input_field(body: dict) -> bytes:
-        """The optional "input" of a share (the standard input of its runs): text, at most
-        MAX_CODE_BYTES, as the code."""
-        stdin = body.get("input", "")
-        if not isinstance(stdin, str):
-            raise ApiError(400, 'the field "input" must be a string')
-        try:
-            data = stdin.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ApiError(400, 'the field "input" is not valid Unicode (a lone surrogate)') from None
-        if len(data) > cfg["MAX_CODE_BYTES"]:
-            raise ApiError(413, f"the input is {len(data)} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
-        return data
+        """The optional "input" of a share (the standard input of its runs), at most
+        MAX_INPUT_BYTES as a run's."""
+        stdin = text_field(body, "input") or b""
+        if len(stdin) > cfg["MAX_INPUT_BYTES"]:
+            raise ApiError(413, f"the input is {len(stdin)} bytes; the limit is {cfg['MAX_INPUT_BYTES']}")
+        return stdin
 
     # ---- the page -----------------------------------------------------------
 
@@ -358,6 +378,13 @@ def share_id_for(code: bytes, stdin: bytes = b"") -> str:
     sha256(code NUL input): a share without input keeps the id it had before inputs."""
     content = code if not stdin else code + b"\0" + stdin
     return base64.urlsafe_b64encode(hashlib.sha256(content).digest()).decode("ascii")[:12]
+
+
+def _utf8(text: str, what: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, f"{what} is not valid Unicode (a lone surrogate)") from None
 
 
 def _reject_constant(name: str):
