@@ -268,7 +268,10 @@ export class LuaClient extends EventTarget {
       if (!response.ok || body === null) {
         const message = body?.error?.message ?? `the server answered ${response.status}`;
         // No such route here (a static copy of the page answers 404, 405 or 501): no server to ask.
-        const code = [404, 405, 501].includes(response.status) ? STATUS.UNREACHABLE : STATUS.TRAP;
+        // 413: the code, the input or the whole request over the server's limits, which
+        // the other engines' hosts report as INVALID_SIZE (zig/ABI.md §5) with the same words.
+        const code = [404, 405, 501].includes(response.status) ? STATUS.UNREACHABLE
+          : response.status === 413 ? STATUS.INVALID_SIZE : STATUS.TRAP;
         return this.accept(stopped(code, message, started));
       }
       return this.accept({ output: body.output, outputBase64: body.output_b64 ?? null,
