@@ -8,6 +8,8 @@ bytes that went in.
 
 The reference is the Python host's reading of the snapshot (`_homejson.parse`). Hypothesis
 draws a few batches of entries, one page round trip each, so the whole test takes seconds.
+A lone surrogate in a snapshot's JSON (which no UTF-8 holds) is kept as the Python host keeps
+it, on every engine.
 """
 
 import base64
@@ -141,3 +143,18 @@ def test_home_strings_survive_every_trip_byte_for_byte(page, entries):
     check_run(page, "server", entries)
     check_run(page, "pyodide", entries)
     check_run(page, "browser", entries)
+
+
+@pytest.mark.parametrize("engine", ["browser", "server", "pyodide"])
+def test_a_lone_surrogate_in_a_snapshot_is_kept_as_the_python_host_keeps_it(page, engine):
+    """JSON can hold a lone surrogate, which no UTF-8 can: both hosts keep it as its three-byte
+    form (Python's "surrogatepass"), which comes back as bytes that are not UTF-8."""
+    text = json.dumps({"t": [["src", {"t": [["k\ud800", "\udfffv"]]}]]})
+    assert "\\ud800" in text  # the escape itself crosses into the page
+    entries = src_entries(json.loads(text))
+    assert entries == [(b"k\xed\xa0\x80", b"\xed\xbf\xbfv")]
+    home = json.loads(page.evaluate(SET_HOME, text))
+    assert src_entries(home) == entries
+    check_run(page, engine, entries)
+    # After a run, the page's snapshot says the same bytes in base64, as the server's does.
+    assert json.loads(page.evaluate(HOME))["t"][0][1]["t"] == [[{"b": "a+2ggA=="}, {"b": "7b+/dg=="}]]
