@@ -15,7 +15,6 @@ self.onmessage = async ({ data }) => {
   try {
     const wanted = JSON.stringify(options);
     if (host === null || hostOptions !== wanted) {
-      host = null;
       host = await createLua(options);
       hostOptions = wanted;
     }
