@@ -152,6 +152,14 @@ BAD_REQUESTS = [
     ("run: stdin is a list", "POST", "/api/run", {"code": "", "stdin": ["a"]}, 400, err('"stdin" must be a string')),
     ("run: stdin with a lone surrogate", "POST", "/api/run", b'{"code": "", "stdin": "\\ud800"}', 400,
      err('"stdin" is not valid Unicode')),
+    ("run: stdin with bad base64", "POST", "/api/run", {"code": "", "stdin": {"b": "***"}}, 400,
+     err('the field "stdin" is not valid base64')),
+    ("run: stdin with another key", "POST", "/api/run", {"code": "", "stdin": {"s": "x"}}, 400,
+     err('the field "stdin" must be a string or {"b": base64}')),
+    ("run: an argument with bad base64", "POST", "/api/run", {"code": "", "args": [{"b": "é"}]}, 400,
+     err('the field "args" (item 1) is not valid base64')),
+    ("share: code as base64 is refused", "POST", "/api/share", {"code": {"b": "/w=="}}, 400,
+     err('the field "code" must be a string')),
     ("run: stdin over MAX_INPUT_BYTES", "POST", "/api/run", {"code": "", "stdin": "x" * (MAX_INPUT + 1)}, 413,
      err(f"the input is {MAX_INPUT + 1} bytes; the limit is {MAX_INPUT}")),
     ("run: args is a string", "POST", "/api/run", {"code": "", "args": "a b"}, 400,
@@ -168,6 +176,12 @@ BAD_REQUESTS = [
     ("share: body is a list", "POST", "/api/share", [], 400, err("must be a JSON object")),
     ("share: code missing", "POST", "/api/share", {}, 400, err('"code" is missing')),
     ("share: code is a number", "POST", "/api/share", {"code": 3}, 400, err('"code" must be a string')),
+    ("share: input is a number", "POST", "/api/share", {"code": "", "input": 3}, 400,
+     err('"input" must be a string')),
+    ("share: input with a lone surrogate", "POST", "/api/share", b'{"code": "", "input": "a\\udfff"}', 400,
+     err('"input" is not valid Unicode')),
+    ("share: input over MAX_INPUT_BYTES", "POST", "/api/share", {"code": "", "input": "x" * (MAX_INPUT + 1)}, 413,
+     err(f"the input is {MAX_INPUT + 1} bytes; the limit is {MAX_INPUT}")),
     ("share: code with a lone surrogate", "POST", "/api/share", b'{"code": "a\\udfff"}', 400,
      err("lone surrogate")),
     ("share: code over MAX_CODE_BYTES", "POST", "/api/share", {"code": "x" * (MAX_CODE + 1)}, 413,
@@ -269,6 +283,10 @@ RUNS = [
      {"values": ["", {"i": "0"}, "input"]}),
     ("stderr", "POST", "/api/run", {"code": "io.stderr:write('e\\n') warn('@on') warn('w')"}, 200,
      {"output": "", "stderr": "e\nLua warning: w\n", "stderr_b64": None}),
+    ("bytes as {\"b\": base64} in code, stdin, args and name", "POST", "/api/run",
+     {"code": {"b": base64.b64encode(b"return '\xe9', io.read('a'), arg[0], ...").decode()},
+      "stdin": {"b": "77u//wA="}, "args": ["a", {"b": "/w=="}], "name": {"b": base64.b64encode(b"f\xe9.lua").decode()}},
+     200, {"values": [{"b": "6Q=="}, {"b": "77u//wA="}, {"b": base64.b64encode(b"f\xe9.lua").decode()}, "a", {"b": "/w=="}]}),
     ("bytes on stderr", "POST", "/api/run", {"code": r"io.stderr:write('\255')"}, 200,
      {"stderr": "\ufffd", "stderr_b64": base64.b64encode(b"\xff").decode()}),
 ]
@@ -324,7 +342,33 @@ def test_share_same_code_same_id_and_round_trip(client):
     assert other.get_json()["id"] != share["id"]
     assert share["url"] == f"http://localhost/s/{share['id']}"
     got = client.get(f"/api/share/{share['id']}")
-    assert got.status_code == 200 and got.get_json() == {"id": share["id"], "code": code}
+    assert got.status_code == 200 and got.get_json() == {"id": share["id"], "code": code, "input": ""}
+
+
+def test_share_keeps_the_input_and_it_changes_the_id(client):
+    code = "print(io.read('a'))"
+    plain = client.post("/api/share", json={"code": code}).get_json()["id"]
+    with_input = client.post("/api/share", json={"code": code, "input": "line 1\n\ufeffé\n"}).get_json()["id"]
+    other_input = client.post("/api/share", json={"code": code, "input": "line 2\n"}).get_json()["id"]
+    assert len({plain, with_input, other_input}) == 3
+    assert plain == share_id_for(code.encode())
+    assert with_input == share_id_for(code.encode(), "line 1\n\ufeffé\n".encode())
+    assert client.get(f"/api/share/{with_input}").get_json() == {
+        "id": with_input, "code": code, "input": "line 1\n\ufeffé\n"}
+    assert client.get(f"/api/share/{plain}").get_json()["input"] == ""
+
+
+def test_share_database_from_before_inputs_gets_the_column(tmp_path):
+    import sqlite3
+    db = sqlite3.connect(tmp_path / "shares.db")
+    db.execute("CREATE TABLE shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL)")
+    db.execute("INSERT INTO shares VALUES ('AAAAAAAAAAAA', 'print(1)', 0)")
+    db.commit()
+    db.close()
+    client = create_app({"DATA_DIR": str(tmp_path), "TESTING": True}).test_client()
+    assert client.get("/api/share/AAAAAAAAAAAA").get_json() == {"id": "AAAAAAAAAAAA", "code": "print(1)", "input": ""}
+    share = client.post("/api/share", json={"code": "x", "input": "y"}).get_json()
+    assert client.get(f"/api/share/{share['id']}").get_json()["input"] == "y"
 
 
 def test_share_id_is_sha256_urlsafe_base64():

@@ -9,6 +9,7 @@ ABI §6 and §7 are Python functions made JavaScript functions. This module impo
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import struct
@@ -170,10 +171,11 @@ def _sandbox(wasm, options: dict) -> Sandbox:
     return _worker[1]
 
 
-def run_json(wasm, code: str, request: str) -> str:
-    """One run for web/pyodide-worker.js. request: JSON {home, options, stdin?, args?, name?,
-    keepGlobals?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others what
-    Sandbox.eval takes (ABI §2.2). Answers JSON {result, home}: the result in the shape of
+def run_json(wasm, request: str) -> str:
+    """One run for web/pyodide-worker.js. request: JSON {home, options, code, stdin?, args?,
+    name?, keepGlobals?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others
+    what Sandbox.eval takes (ABI §2.2), code and each string a JSON string or, for bytes that
+    are not UTF-8, {"b": base64} (web/abi.js `requestJson`). Answers JSON {result, home}: the result in the shape of
     the browser engine's (web/lua-host.js `run`) and the `_home` after the run.
     Strings cross into JavaScript in one piece, cheaper than converting nested objects."""
     global _worker
@@ -181,8 +183,9 @@ def run_json(wasm, code: str, request: str) -> str:
     sandbox = _sandbox(wasm, data.get("options") or {})
     try:
         _homejson.load(sandbox.store, data["home"])
-        r = sandbox.eval(code, stdin=data.get("stdin"), args=data.get("args") or (), name=data.get("name"),
-                         keep_globals=bool(data.get("keepGlobals")))
+        r = sandbox.eval(_request_bytes(data["code"]), stdin=_request_bytes(data.get("stdin")),
+                         args=[_request_bytes(a) for a in data.get("args") or ()],
+                         name=_request_bytes(data.get("name")), keep_globals=bool(data.get("keepGlobals")))
         home = _homejson.dump(sandbox.store)
     except BaseException:
         _worker = None
@@ -197,3 +200,13 @@ def run_json(wasm, code: str, request: str) -> str:
         "stats": r.stats.to_dict(),
     }
     return json.dumps({"result": result, "home": home})
+
+
+def _request_bytes(v) -> bytes | None:
+    """A string of the request as bytes: text (lone surrogates kept, as _homejson keeps
+    them), or {"b": base64} for bytes that are not UTF-8."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v.encode("utf-8", "surrogatepass")
+    return base64.b64decode(v["b"], validate=True)
