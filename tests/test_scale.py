@@ -93,10 +93,10 @@ def test_two_servers_on_one_database_see_the_same_shares_at_once(tmp_path, pg_ds
             serve_process(tmp_path / "b", "--database", pg_dsn, "--workers", "2") as (_, port_b):
         for i in range(20):
             writer, reader = (port_a, port_b) if i % 2 else (port_b, port_a)
-            code = f"return {i}"
-            status, _, body = request(writer, "POST", "/api/share", {"code": code})
-            assert status == 200 and body["id"] == share_id_for(code.encode())
-            assert request(reader, "GET", f"/api/share/{body['id']}")[2] == {"id": body["id"], "code": code}
+            code, stdin = f"return {i}", "21\n" * (i % 3)
+            status, _, body = request(writer, "POST", "/api/share", {"code": code, "input": stdin})
+            assert status == 200 and body["id"] == share_id_for(code.encode(), stdin.encode())
+            assert request(reader, "GET", f"/api/share/{body['id']}")[2] == {"id": body["id"], "code": code, "input": stdin}
             assert request(reader, "GET", f"/s/{body['id']}")[0] == 200
         assert request(port_a, "GET", "/readyz")[2] == {"ok": True}
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()  # nothing went to SQLite
@@ -154,7 +154,7 @@ def test_a_database_down_is_a_503_for_shares_only_and_service_resumes(tmp_path, 
 
         own_cluster.start()
         wait_until(lambda: request(port, "GET", "/readyz")[0] == 200, what="/readyz after the restart")
-        assert request(port, "GET", f"/api/share/{kept}")[2] == {"id": kept, "code": "return 'kept'"}
+        assert request(port, "GET", f"/api/share/{kept}")[2] == {"id": kept, "code": "return 'kept'", "input": ""}
         for i in range(10):  # every worker is back, not only the one /readyz reached
             assert request(port, "POST", "/api/share", {"code": f"return {i}"})[0] == 200
 
@@ -199,7 +199,7 @@ def test_a_killed_worker_or_server_loses_no_acknowledged_share(tmp_path, pg_dsn)
 
     with serve_process(tmp_path / "data", "--database", pg_dsn, "--workers", "1") as (proc, port):
         for share_id, code in acknowledged.items():
-            assert request(port, "GET", f"/api/share/{share_id}")[2] == {"id": share_id, "code": code}
+            assert request(port, "GET", f"/api/share/{share_id}")[2] == {"id": share_id, "code": code, "input": ""}
 
 
 # ---- `_home` in PostgreSQL: processes, a database that stops, a process killed ---------------

@@ -117,7 +117,7 @@ def assert_served(server, share_id=None, code=None):
     assert server.request("GET", "/api/health")[2] == {"ok": True}
     if share_id is not None:
         status, _, body = server.request("GET", f"/api/share/{share_id}")
-        assert (status, body) == (200, {"id": share_id, "code": code})
+        assert (status, body) == (200, {"id": share_id, "code": code, "input": ""})
 
 
 def integrity(db_path) -> str:

@@ -1,5 +1,6 @@
 """Share links kept in PostgreSQL (`serve --database postgresql://...`), for app servers on many
-machines: the same interface as app.py's ShareStore (SQLite): put, get, check.
+machines: the same interface as app.py's ShareStore (SQLite): put, get, check; a share is its
+code and its input.
 
 Nothing here touches the database before the first request of the process that serves it: a
 worker that starts (or restarts) while the database is down still starts, and answers 503s
@@ -59,15 +60,18 @@ class PostgresShareStore:
         except (psycopg.Error, PoolTimeout) as e:
             raise StoreError(describe(e, "shares are unavailable", self.dsn, self.wait_s)) from e
 
-    def put(self, share_id: str, code: str) -> str:
-        """Stores `code` under `share_id` unless it is there; returns what is stored."""
-        rows = self._run("INSERT INTO wasm_compute.shares (id, code) VALUES (%s, %s)"
-                         " ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING code", (share_id, code))
-        return rows[0][0]
+    def put(self, share_id: str, code: str, stdin: str = "") -> tuple[str, str]:
+        """Stores `code` and its input under `share_id` unless it is there; returns what is
+        stored, (code, input)."""
+        rows = self._run("INSERT INTO wasm_compute.shares (id, code, input) VALUES (%s, %s, %s)"
+                         " ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING code, input",
+                         (share_id, code, stdin))
+        return tuple(rows[0])
 
-    def get(self, share_id: str) -> str | None:
-        rows = self._run("SELECT code FROM wasm_compute.shares WHERE id = %s", (share_id,))
-        return rows[0][0] if rows else None
+    def get(self, share_id: str) -> tuple[str, str] | None:
+        """(code, input) of `share_id`, or None."""
+        rows = self._run("SELECT code, input FROM wasm_compute.shares WHERE id = %s", (share_id,))
+        return tuple(rows[0]) if rows else None
 
     def check(self) -> None:
         """Raises StoreError when the database does not answer (for /readyz, and at the start)."""

@@ -49,7 +49,7 @@ _SCHEMA = (
     "CREATE INDEX entries_order ON wasm_compute.entries (hid, tid, seq)",
     # The share links of `serve --database` (_shares_postgres.py).
     "CREATE TABLE wasm_compute.shares (id text PRIMARY KEY, code text NOT NULL,"
-    " created timestamptz NOT NULL DEFAULT now())",
+    " input text NOT NULL DEFAULT '', created timestamptz NOT NULL DEFAULT now())",
     f"INSERT INTO wasm_compute.meta VALUES ('schema_version', {SCHEMA_VERSION})",
 )
 _HID = "(SELECT hid FROM wasm_compute.homes WHERE name = %(home)s)"
