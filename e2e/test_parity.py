@@ -30,7 +30,7 @@ RUN_STEP = """async ([code, engine]) => {
   const api = window.wasmCompute;
   await api.ready;
   const r = await api.run(code, { engine });
-  return { output: r.output, error: r.error, engine: r.engine,
+  return { output: r.output, stderr: r.stderr, error: r.error, engine: r.engine,
            typed: JSON.stringify({ values: r.values, home: r.home, current: api.home() }) };
 }"""
 

@@ -11,9 +11,9 @@ def sb():
         yield sandbox
 
 
-def run(sb, code):
-    """Evals `code` and fails the test on a Lua error."""
-    r = sb.eval(code)
+def run(sb, code, **options):
+    """Evals `code` (with Sandbox.eval's options) and fails the test on a Lua error."""
+    r = sb.eval(code, **options)
     assert r.error is None, f"{r.error!r}\n{r.error.traceback}"
     return r
 

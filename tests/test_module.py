@@ -46,8 +46,10 @@ def test_module_size_stays_small():
 def test_init_buffers_and_compute_through_the_raw_abi(sb):
     engine = sb._engine
     assert engine.buffer_size >= 64 * 1024
-    assert engine.buffer_size >= sb.limits.code_bytes_max
-    status, record = engine.compute(b"print('raw') return 7")
+    assert engine.buffer_size >= sb.limits.code_bytes_max + sb.limits.input_bytes_max + 64 * 1024
+    request = (struct.pack("<I", 0) + struct.pack("<I", 0) + struct.pack("<I", 21) + b"print('raw') return 7"
+               + struct.pack("<I", 0) + struct.pack("<I", 0))
+    status, record = engine.compute(request)
     assert status == 0
     out_len = struct.unpack_from("<I", record)[0]
     assert record[4:4 + out_len] == b"raw\n"
@@ -70,8 +72,9 @@ def test_init_returns_zero_and_compute_before_init_is_null_state():
     assert exports["compute"](store, ptr, 0) == -1
     assert exports["init"](store) == 0
     ptr = exports["get_buffer_ptr"](store)
-    exports["memory"].write(store, b"return 1", ptr)
-    assert exports["compute"](store, ptr, 8) == 0
+    request = struct.pack("<IIi", 0, 0, 8) + b"return 1" + struct.pack("<II", 0, 0)
+    exports["memory"].write(store, request, ptr)
+    assert exports["compute"](store, ptr, len(request)) == 0
 
 
 def test_memory_stats_and_run_gc(sb):

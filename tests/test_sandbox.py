@@ -179,6 +179,15 @@ def test_output_is_capped_with_a_marker(small):
     assert len(r.output_bytes) == 1000 + len("\n[output truncated: more than 1000 bytes]\n")
 
 
+def test_stderr_has_the_same_limit_counted_apart_from_the_output(small):
+    r = run(small, "warn('@on') print(('o'):rep(600)) for i = 1, 100 do warn(('e'):rep(20)) end print(('o'):rep(300))")
+    marker = "\n[output truncated: more than 1000 bytes]\n"
+    assert r.output == "o" * 600 + "\n" + "o" * 300 + "\n"
+    # 29 lines of 34 bytes, then 14 bytes of the 30th.
+    assert r.stderr == ("Lua warning: " + "e" * 20 + "\n") * 29 + "Lua warning: e" + marker
+    still_fine(small)
+
+
 def test_code_larger_than_the_limit_is_refused_before_it_runs(small):
     r = small.eval("_home.keep = 'lost' --" + "x" * 100_000)
     assert r.error.name == "code_size" and r.error.code == -2

@@ -11,7 +11,7 @@ results are right Lua, to be read in `git diff` before it is committed. `--nativ
 tool for that review: it runs every step that does not touch `_home` (or `Memory`,
 `ext_table`) on a standard Lua built from the same sources
 (`gcc -O2 -o /tmp/lua_ref lua/lua-5.4.8/onelua.c -lm`), with the sandbox's library surface
-(zig/ABI.md §8), chunk name `input` and warnings on, and reports every step whose output,
+(zig/ABI.md §8) and chunk name `input`, and reports every step whose output, stderr,
 values or error differ. A case whose first line is `-- native: skip (reason)` is left out.
 
 Cases in KNOWN_BUGS are never rewritten: their expected files hold the right result, written
@@ -36,6 +36,8 @@ from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent
 STEP_SEPARATOR = "--- step"
+# What a step records, in this order in the expected files.
+FIELDS = ("output", "stderr", "values", "error", "home")
 CASE_NAME = re.compile(r"\d\d-[a-z0-9-]+")
 NATIVE_SKIP = re.compile(r"--\s*native:\s*skip\b")
 USES_HOME = re.compile(r"\b(_home|Memory|ext_table)\b")
@@ -95,7 +97,7 @@ def error_json(error) -> dict | None:
 
 def run_python(steps: list[str]):
     """Runs the steps in one fresh Sandbox (default limits, a MemoryStore) and yields one
-    `{output, values, error, home}` per step, values and home as typed JSON (ABI §10).
+    `{output, stderr, values, error, home}` per step, values and home as typed JSON (ABI §10).
     A generator, so a test can stop at the first step that differs."""
     from wasm_compute import MemoryStore, Sandbox
     from wasm_compute._homejson import dump
@@ -107,6 +109,7 @@ def run_python(steps: list[str]):
             r = sb.eval(code)
             yield {
                 "output": r.output,
+                "stderr": r.stderr,
                 "values": [encode_value(v) for v in r.raw_values],
                 "error": error_json(r.error),
                 "home": dump(store),
@@ -123,7 +126,7 @@ def first_difference(name: str, results) -> str | None:
         return f"{name}: {len(steps)} steps but {len(expected)} expected results; run regen.py"
     for n, (code, want, got) in enumerate(zip(steps, expected, results), 1):
         got = {**got, "error": error_fields(got["error"])}
-        for field in ("output", "values", "error", "home"):
+        for field in FIELDS:
             if got[field] != want[field]:
                 return (f"{name} step {n}/{len(steps)}: {field} differs\n"
                         f"  expected: {_short(want[field])}\n"
@@ -149,7 +152,7 @@ def format_expected(results: list[dict]) -> str:
         return json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
     blocks = []
     for step in results:
-        fields = [f'  {dumps(k)}: {dumps(step[k])}' for k in ("output", "values", "error", "home")]
+        fields = [f'  {dumps(k)}: {dumps(step[k])}' for k in FIELDS]
         blocks.append(" {\n" + ",\n".join(fields) + "\n }")
     return "[\n" + ",\n".join(blocks) + "\n]\n"
 
@@ -170,7 +173,8 @@ collectgarbage("incremental")  -- lua.c switches to generational; the library's 
 
 -- The sandbox's surface: no dofile/loadfile/require/package/debug/string.dump, io.write only,
 -- os.time/clock/date/difftime only.
-for _, k in ipairs{"dofile", "loadfile", "require", "package", "debug", "arg"} do _G[k] = nil end
+for _, k in ipairs{"dofile", "loadfile", "require", "package", "debug"} do _G[k] = nil end
+arg = {[-1] = "lua", [0] = "input"}  -- what `lua input` makes it (zig/ABI.md §2.2)
 string.dump = nil
 for k in pairs(io) do if k ~= "write" then io[k] = nil end end
 local keep_os = {time = true, clock = true, date = true, difftime = true}
@@ -267,20 +271,22 @@ def run_native(lua: str, code: str) -> dict:
         driver.write_text(NATIVE_DRIVER, encoding="utf-8")
         source.write_text(code, encoding="utf-8")
         try:
-            proc = subprocess.run([lua, "-W", str(driver), str(source), str(values)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60,
+            proc = subprocess.run([lua, str(driver), str(source), str(values)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
                                   env={**os.environ, "TZ": "UTC", "LC_ALL": "C"})
         except subprocess.TimeoutExpired:
-            return {"output": "(standard Lua ran past 60 s)", "values": None, "error": None}
+            return {"output": "(standard Lua ran past 60 s)", "stderr": "", "values": None, "error": None}
         if not values.exists():
-            return {"output": proc.stdout.decode("utf-8", "replace"), "values": None,
+            return {"output": proc.stdout.decode("utf-8", "replace"),
+                    "stderr": proc.stderr.decode("utf-8", "replace"), "values": None,
                     "error": f"(standard Lua exited with status {proc.returncode})"}
         raw = json.loads(values.read_text(encoding="utf-8"))
     error = raw["error"]
     if error is not None:
         message = bytes.fromhex(error["message"]["hex"]).decode("utf-8", "replace")
         error = {"code": error["code"], "name": {-3: "syntax", -4: "runtime"}[error["code"]], "message": message}
-    return {"output": proc.stdout.decode("utf-8", "replace"), "values": _from_native(raw["values"]), "error": error}
+    return {"output": proc.stdout.decode("utf-8", "replace"), "stderr": proc.stderr.decode("utf-8", "replace"),
+            "values": _from_native(raw["values"]), "error": error}
 
 
 def check_native(lua: str, names: list[str]) -> int:
@@ -297,7 +303,7 @@ def check_native(lua: str, names: list[str]) -> int:
                 continue
             checked += 1
             got = run_native(lua, code)
-            for field in ("output", "values", "error"):
+            for field in ("output", "stderr", "values", "error"):
                 if _unordered(got[field]) != _unordered(want[field]):
                     differences += 1
                     print(f"{name} step {n}: {field} differs\n  sandbox: {want[field]!r}\n  native:  {got[field]!r}")

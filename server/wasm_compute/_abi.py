@@ -32,7 +32,7 @@ ROOT_ID = 1
 _I64 = struct.Struct("<q")
 _F64 = struct.Struct("<d")
 _U32 = struct.Struct("<I")
-_LIMITS = struct.Struct("<QQIIqI4x")
+_LIMITS = struct.Struct("<QQIIqII")
 _STATS = struct.Struct("<IIII")
 _TAIL = struct.Struct("<QII")
 
@@ -45,10 +45,12 @@ class Limits:
     instructions_max: int = 1_000_000_000
     output_bytes_max: int = 1024 * 1024
     code_bytes_max: int = 1024 * 1024
+    input_bytes_max: int = 1024 * 1024
 
     def __post_init__(self) -> None:
         for name, top in (("memory_bytes_max", 2**32 - 1), ("instructions_max", 2**64 - 1),
-                          ("output_bytes_max", 2**32 - 1), ("code_bytes_max", 2**31 - 1)):
+                          ("output_bytes_max", 2**32 - 1), ("code_bytes_max", 2**31 - 1),
+                          ("input_bytes_max", 2**31 - 1)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
                 raise ValueError(f"{name} must be an integer from 1 to {top}, not {value!r}")
@@ -56,7 +58,26 @@ class Limits:
     def encode(self, random_seed: int, seed_fixed: bool) -> bytes:
         """The limits record, with the seed of math.random (ABI §3)."""
         return _LIMITS.pack(self.memory_bytes_max, self.instructions_max,
-                            self.output_bytes_max, self.code_bytes_max, random_seed, int(seed_fixed))
+                            self.output_bytes_max, self.code_bytes_max, random_seed, int(seed_fixed),
+                            self.input_bytes_max)
+
+
+# ABI §2.2: bit 0 of the request's flags.
+FLAG_KEEP_GLOBALS = 1
+
+
+def encode_request(code: bytes, *, name: bytes = b"", stdin: bytes = b"", args=(),
+                   keep_globals: bool = False) -> bytes:
+    """The request record `compute` reads (ABI §2.2): flags, name, code, stdin, args."""
+    parts = [_U32.pack(FLAG_KEEP_GLOBALS if keep_globals else 0)]
+    for field in (name, code, stdin):
+        parts.append(_U32.pack(len(field)))
+        parts.append(field)
+    parts.append(_U32.pack(len(args)))
+    for arg in args:
+        parts.append(_U32.pack(len(arg)))
+        parts.append(arg)
+    return b"".join(parts)
 
 
 class LuaObject(str):
@@ -169,6 +190,7 @@ class LuaTable(list):
 class RawResult:
     status: int
     output: bytes
+    stderr: bytes
     values: list
     message: bytes
     traceback: bytes
@@ -180,13 +202,14 @@ class RawResult:
 def parse_record(status: int, data: bytes) -> RawResult:
     r = Reader(data)
     output = r.take(r.u32())
+    stderr = r.take(r.u32())
     values = [r.value() for _ in range(r.u32())]
     message = r.take(r.u32())
     traceback = r.take(r.u32())
     instructions, heap_used, heap_peak = _TAIL.unpack(r.take(_TAIL.size))
     if r.at != len(data):
         raise MalformedError("trailing bytes after the record")
-    return RawResult(status, output, values, message, traceback, instructions, heap_used, heap_peak)
+    return RawResult(status, output, stderr, values, message, traceback, instructions, heap_used, heap_peak)
 
 
 def parse_memory_stats(data: bytes) -> dict:

@@ -70,7 +70,7 @@ class PyodideEngine(BridgeImports):
         status = exports.init()
         if status != _abi.SUCCESS:
             raise RuntimeError(f"lua.wasm init failed with status {status}")
-        # init may have moved the buffer to fit code_bytes_max (ABI §2).
+        # init may have moved the buffer to fit the largest request (ABI §2).
         self._buffer = exports.get_buffer_ptr()
         self.buffer_size = exports.get_buffer_size()
 
@@ -104,14 +104,14 @@ class PyodideEngine(BridgeImports):
 
     # ---------------------------------------------------------------- calls
 
-    def compute(self, code: bytes) -> tuple[int, bytes]:
-        """Runs one eval: (status, result record). Raises what an import raised (a
-        StoreError, say), or pyodide's JsException for a trap; the instance is then
-        unusable."""
-        self._write(self._buffer, code)
+    def compute(self, request: bytes) -> tuple[int, bytes]:
+        """Runs the eval a request record (ABI §2.2) describes: (status, result record).
+        The record must fit in `buffer_size`. Raises what an import raised (a StoreError,
+        say), or pyodide's JsException for a trap; the instance is then unusable."""
+        self._write(self._buffer, request)
         self._failure = None
         try:
-            status = self._compute(self._buffer, len(code))
+            status = self._compute(self._buffer, len(request))
             ptr, length = _HEADER.unpack(self._read(self._buffer, _HEADER.size))
             return status, self._read(ptr, length)
         except Exception:
@@ -150,7 +150,8 @@ def _recording(me, method):
 # ------------------------------------------------------------------ the worker's side
 
 _LIMIT_NAMES = {"memoryBytesMax": "memory_bytes_max", "instructionsMax": "instructions_max",
-                "outputBytesMax": "output_bytes_max", "codeBytesMax": "code_bytes_max"}
+                "outputBytesMax": "output_bytes_max", "codeBytesMax": "code_bytes_max",
+                "inputBytesMax": "input_bytes_max"}
 _worker: tuple[str, Sandbox] | None = None
 
 
@@ -171,30 +172,38 @@ def _sandbox(wasm, options: dict) -> Sandbox:
 
 
 def run_json(wasm, code: str, request: str) -> str:
-    """One run for web/pyodide-worker.js. request: JSON {home, options}, home the page's
-    `_home` as typed JSON (zig/ABI.md §10). Answers JSON {result, home}: the result in the
-    shape of the browser engine's (web/lua-host.js `run`) and the `_home` after the run.
+    """One run for web/pyodide-worker.js. request: JSON {home, options, stdin?, args?, name?,
+    keepGlobals?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others what
+    Sandbox.eval takes (ABI §2.2). Answers JSON {result, home}: the result in the shape of
+    the browser engine's (web/lua-host.js `run`) and the `_home` after the run.
     Strings cross into JavaScript in one piece, cheaper than converting nested objects."""
     global _worker
     data = json.loads(request)
     sandbox = _sandbox(wasm, data.get("options") or {})
     try:
         _homejson.load(sandbox.store, data["home"])
-        r = sandbox.eval(code)
+        r = sandbox.eval(code, stdin=data.get("stdin"), args=data.get("args") or (), name=data.get("name"),
+                         keep_globals=bool(data.get("keepGlobals")))
         home = _homejson.dump(sandbox.store)
     except BaseException:
         _worker = None
         raise
-    try:
-        r.output_bytes.decode("utf-8")
-        output_b64 = None
-    except UnicodeDecodeError:
-        output_b64 = base64.b64encode(r.output_bytes).decode("ascii")
     result = {
         "output": r.output,
-        "outputBase64": output_b64,
+        "outputBase64": _base64_unless_text(r.output_bytes),
+        "stderr": r.stderr,
+        "stderrBase64": _base64_unless_text(r.stderr_bytes),
         "values": [encode_value(v) for v in r.raw_values],
         "error": r.error.to_dict() if r.error is not None else None,
         "stats": r.stats.to_dict(),
     }
     return json.dumps({"result": result, "home": home})
+
+
+def _base64_unless_text(data: bytes) -> str | None:
+    """None when `data` is valid UTF-8 (its text says it all), else its exact bytes in base64."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode("ascii")

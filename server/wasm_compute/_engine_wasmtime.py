@@ -147,7 +147,7 @@ class WasmtimeEngine(BridgeImports):
         status = exports["init"](self._store)
         if status != _abi.SUCCESS:
             raise RuntimeError(f"lua.wasm init failed with status {status}")
-        # init may have moved the buffer to fit code_bytes_max (ABI §2).
+        # init may have moved the buffer to fit the largest request (ABI §2).
         self._buffer = exports["get_buffer_ptr"](self._store)
         self.buffer_size = exports["get_buffer_size"](self._store)
 
@@ -171,13 +171,14 @@ class WasmtimeEngine(BridgeImports):
 
     # ---------------------------------------------------------------- calls
 
-    def compute(self, code: bytes) -> tuple[int, bytes]:
-        """Runs one eval: (status, result record). Raises TimeoutError or
+    def compute(self, request: bytes) -> tuple[int, bytes]:
+        """Runs the eval a request record (ABI §2.2) describes: (status, result
+        record). The record must fit in `buffer_size`. Raises TimeoutError or
         wasmtime.Trap when the instance stopped; it is then unusable."""
-        self._write(self._buffer, code)
+        self._write(self._buffer, request)
         self._store.set_epoch_deadline(self._timeout_ticks)
         try:
-            status = self._call_compute(len(code))
+            status = self._call_compute(len(request))
         except wasmtime.Trap as trap:
             if trap.trap_code == wasmtime.TrapCode.INTERRUPT:
                 raise TimeoutError from trap
@@ -189,12 +190,12 @@ class WasmtimeEngine(BridgeImports):
         length = int.from_bytes(header[4:], "little")
         return status, self._read(ptr, length)
 
-    def _call_compute(self, code_len: int) -> int:
-        """`compute(buffer, code_len)` through wasmtime's unchecked call: the
+    def _call_compute(self, request_len: int) -> int:
+        """`compute(buffer, request_len)` through wasmtime's unchecked call: the
         signature is fixed by the ABI, and the checked path costs ~10 µs."""
         args = self._compute_args
         args[0].i32 = self._buffer
-        args[1].i32 = code_len
+        args[1].i32 = request_len
         trap = ctypes.POINTER(ffi.wasm_trap_t)()
         error = ffi.wasmtime_func_call_unchecked(self._store._context(), self._compute_ref, args, 2, ctypes.byref(trap))
         if error:

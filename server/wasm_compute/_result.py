@@ -24,8 +24,9 @@ class Stats:
 
 @dataclass(frozen=True)
 class Result:
-    """output: the captured text (invalid UTF-8 replaced); output_bytes: the exact bytes;
-    values: what the chunk returned, as Python values (a table becomes a list or a dict;
+    """output: the captured standard output as text (invalid UTF-8 replaced); output_bytes:
+    its exact bytes; stderr, stderr_bytes: the same for standard error (`io.stderr`,
+    warnings, the sandbox's notices); values: what the chunk returned, as Python values (a table becomes a list or a dict;
     keys a dict cannot tell apart, such as 1 and true, merge); raw_values: the same as the
     module sent them (bytes, LuaTable pairs in order), for exact encodings such as
     `_wire`; error: None or a LuaError."""
@@ -35,10 +36,15 @@ class Result:
     error: LuaError | None = None
     stats: Stats = field(default_factory=Stats)
     raw_values: list = field(default_factory=list, repr=False)
+    stderr_bytes: bytes = b""
 
     @property
     def output(self) -> str:
         return self.output_bytes.decode("utf-8", "replace")
+
+    @property
+    def stderr(self) -> str:
+        return self.stderr_bytes.decode("utf-8", "replace")
 
     @property
     def ok(self) -> bool:

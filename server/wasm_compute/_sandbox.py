@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 
 from . import _abi
@@ -15,6 +15,17 @@ from ._result import Result, Stats
 from ._store import MemoryStore, Store
 
 _MiB = 1024 * 1024
+# ABI §2: the buffer holds the largest code and input, and this much more for the rest
+# of a request.
+_REQUEST_ROOM_BYTES = 64 * 1024
+
+
+def _as_bytes(value, what: str) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
 
 
 def default_wasm_path() -> str:
@@ -30,8 +41,9 @@ class Sandbox:
 
     home: a Store (MemoryStore, SQLiteStore), a dict/list to start a MemoryStore
     from, or None for an empty MemoryStore.
-    Limits (zig/ABI.md §3): memory_bytes_max, instructions_max, output_bytes_max,
-    code_bytes_max; timeout_ms bounds the wall time of one eval (a script stuck
+    Limits (zig/ABI.md §3): memory_bytes_max, instructions_max, output_bytes_max (each of
+    standard output and standard error), code_bytes_max, input_bytes_max (standard input);
+    timeout_ms bounds the wall time of one eval (a script stuck
     inside one C call, such as a pattern match).
     clock: None for the real clock, or fixed Unix seconds for os.time/os.date
     (os.clock then reads 0). random_seed: None for a random generator that runs
@@ -47,6 +59,7 @@ class Sandbox:
                  timeout_ms: int = 10_000,
                  output_bytes_max: int = 1 * _MiB,
                  code_bytes_max: int = 1 * _MiB,
+                 input_bytes_max: int = 1 * _MiB,
                  clock: float | None = None,
                  random_seed: int | None = None,
                  wasm_path: str | None = None,
@@ -61,7 +74,8 @@ class Sandbox:
             raise ValueError(f"clock must be None or Unix seconds, not {clock!r}")
         if random_seed is not None and (not isinstance(random_seed, int) or not -2**63 <= random_seed < 2**63):
             raise ValueError(f"random_seed must be None or a 64-bit integer, not {random_seed!r}")
-        self.limits = _abi.Limits(memory_bytes_max, instructions_max, output_bytes_max, code_bytes_max)
+        self.limits = _abi.Limits(memory_bytes_max, instructions_max, output_bytes_max, code_bytes_max,
+                                  input_bytes_max)
         self.timeout_ms = timeout_ms
         self._store = home
         self._bridge = HomeBridge(home)
@@ -96,27 +110,50 @@ class Sandbox:
         """A read-only view of `_home` as Python values (str/bytes, int, float, bool, dict, list)."""
         return HomeView(self._store)
 
-    def eval(self, code: str | bytes) -> Result:
-        """Runs `code` as a Lua chunk named "input" and returns its Result.
-        Lua errors and limits come back in `Result.error`; they never raise."""
-        if isinstance(code, str):
-            code = code.encode("utf-8")
-        elif not isinstance(code, (bytes, bytearray, memoryview)):
-            raise TypeError(f"code must be str or bytes, not {type(code).__name__}")
-        code = bytes(code)
+    def eval(self, code: str | bytes, *, stdin: str | bytes | None = None, args=(),
+             name: str | bytes | None = None, keep_globals: bool = False) -> Result:
+        """Runs `code` as `lua NAME ARGS... < STDIN` would run that file (zig/ABI.md §2.2)
+        and returns its Result.
+
+        stdin: what `io.read` and `io.lines()` read (str is sent as UTF-8); args: the script's
+        arguments, a sequence of str or bytes (`...` and `arg[1..n]`); name: the chunk name,
+        for messages (`f.lua:3: boom`) and `arg[0]`, "input" when None or empty;
+        keep_globals: the next eval sees this one's globals (a REPL's lines), instead of
+        the fresh environment every eval starts from.
+        Lua errors and limits come back in `Result.error`; they never raise. Arguments of the
+        wrong type raise TypeError or ValueError."""
+        code = _as_bytes(code, "code")
+        stdin = b"" if stdin is None else _as_bytes(stdin, "stdin")
+        if isinstance(args, (str, bytes, bytearray, memoryview)) or not isinstance(args, Sequence):
+            raise TypeError(f"args must be a sequence of str or bytes, not {type(args).__name__}")
+        args = [_as_bytes(a, f"args[{i}]") for i, a in enumerate(args)]
+        name = b"" if name is None else _as_bytes(name, "name")
+        if b"\0" in name:
+            raise ValueError("name must not contain a NUL byte")
+        if not isinstance(keep_globals, bool):
+            raise TypeError(f"keep_globals must be a bool, not {type(keep_globals).__name__}")
         with self._lock:
             if self._closed:
                 raise SandboxClosed("this Sandbox is closed")
-            if len(code) > self.limits.code_bytes_max:
+            # The module refuses these too (ABI §2); refusing here first keeps an
+            # oversized request out of the module's memory.
+            for what, data, limit in (("code", code, self.limits.code_bytes_max),
+                                      ("input", stdin, self.limits.input_bytes_max)):
+                if len(data) > limit:
+                    return Result(error=error_for(
+                        _abi.ERROR_INVALID_SIZE, f"the {what} is {len(data)} bytes; the limit is {limit}"))
+            request = _abi.encode_request(code, name=name, stdin=stdin, args=args, keep_globals=keep_globals)
+            if len(request) > self._engine.buffer_size:
                 return Result(error=error_for(
                     _abi.ERROR_INVALID_SIZE,
-                    f"the code is {len(code)} bytes; the limit is {self.limits.code_bytes_max}"))
-            return self._run(code)
+                    f"the request is {len(request)} bytes; the buffer holds {self._engine.buffer_size}"
+                    f" (the name and arguments share {_REQUEST_ROOM_BYTES} bytes)"))
+            return self._run(request)
 
-    def _run(self, code: bytes) -> Result:
+    def _run(self, request: bytes) -> Result:
         started = time.perf_counter()
         try:
-            status, record = self._engine.compute(code)
+            status, record = self._engine.compute(request)
         except TimeoutError:
             return self._lost(_abi.ERROR_TIMEOUT, f"timeout: the script ran longer than {self.timeout_ms} ms", started)
         except Exception as exc:  # a trap, or the store failing under an import
@@ -131,7 +168,7 @@ class Sandbox:
             error = error_for(status, raw.message.decode("utf-8", "replace"),
                               raw.traceback.decode("utf-8", "replace"))
         values = [_abi.to_python(v) for v in raw.values]
-        return Result(raw.output, values, error, stats, raw.values)
+        return Result(raw.output, values, error, stats, raw.values, raw.stderr)
 
     def _bridge_failure(self, exc: Exception) -> tuple[int, str]:
         from ._store import StoreError

@@ -9,6 +9,7 @@ const err = @import("error.zig");
 const result = @import("result.zig");
 const sandbox = @import("sandbox.zig");
 const ext_table = @import("ext_table.zig");
+const request = @import("request.zig");
 const c = lua.c;
 const Status = err.Status;
 
@@ -17,21 +18,24 @@ comptime {
 }
 
 pub const code_bytes_max_default: u32 = 1024 * 1024;
+pub const input_bytes_max_default: u32 = 1024 * 1024;
+/// The buffer before `init`, and its room beyond the code and the input for
+/// the rest of a request: name, arguments, the record's own fields (ABI §2).
 const buffer_bytes_min = 64 * 1024;
 
 var state: ?*lua.State = null;
 var initial_buffer: [buffer_bytes_min]u8 align(16) = undefined;
 var buffer: []align(16) u8 = &initial_buffer;
-var code_bytes_max: u32 = code_bytes_max_default;
+var limits: request.Limits = .{ .code_bytes_max = code_bytes_max_default, .input_bytes_max = input_bytes_max_default };
 var gc_count: u32 = 0;
 
 /// What `evalMain` needs and reports; it runs inside a protected call.
 const Eval = struct {
-    code: []const u8,
+    request: request.Request = .{},
     status: Status = .success,
     instructions: u64 = 0,
 };
-var current: Eval = .{ .code = &.{} };
+var current: Eval = .{};
 
 export fn get_buffer_ptr() [*]u8 {
     return buffer.ptr;
@@ -44,21 +48,26 @@ export fn get_buffer_size() u32 {
 /// ABI §3: limits are read from the start of the buffer; zero means default.
 export fn init() i32 {
     if (state != null) return @intFromEnum(Status.success);
-    const limits = buffer[0..40];
-    const memory = std.mem.readInt(u64, limits[0..8], .little);
-    const instructions = std.mem.readInt(u64, limits[8..16], .little);
-    const out = std.mem.readInt(u32, limits[16..20], .little);
-    const code = std.mem.readInt(u32, limits[20..24], .little);
-    sandbox.random_seed = std.mem.readInt(i64, limits[24..32], .little);
-    sandbox.random_seed_fixed = std.mem.readInt(u32, limits[32..36], .little) & 1 != 0;
+    const record = buffer[0..40];
+    const memory = std.mem.readInt(u64, record[0..8], .little);
+    const instructions = std.mem.readInt(u64, record[8..16], .little);
+    const out = std.mem.readInt(u32, record[16..20], .little);
+    const code = std.mem.readInt(u32, record[20..24], .little);
+    sandbox.random_seed = std.mem.readInt(i64, record[24..32], .little);
+    sandbox.random_seed_fixed = std.mem.readInt(u32, record[32..36], .little) & 1 != 0;
+    const input = std.mem.readInt(u32, record[36..40], .little);
     alloc.memory_bytes_max = if (memory == 0) alloc.memory_bytes_max_default else @intCast(@min(memory, std.math.maxInt(u32)));
     sandbox.instructions_max = if (instructions == 0) sandbox.instructions_max_default else instructions;
     output.output_bytes_max = if (out == 0) output.output_bytes_max_default else out;
-    code_bytes_max = if (code == 0) code_bytes_max_default else code;
+    limits.code_bytes_max = if (code == 0) code_bytes_max_default else code;
+    limits.input_bytes_max = if (input == 0) input_bytes_max_default else input;
 
-    const size = @max(buffer_bytes_min, @as(usize, code_bytes_max));
+    // Any request the limits allow fits (ABI §2); in 64 bits, so that limits
+    // too large for the 32-bit address space fail here, not by wrapping.
+    const size = @as(u64, limits.code_bytes_max) + limits.input_bytes_max + buffer_bytes_min;
+    if (size > std.math.maxInt(u32)) return @intFromEnum(Status.null_state);
     if (size > buffer.len) {
-        buffer = std.heap.c_allocator.alignedAlloc(u8, .@"16", size) catch return @intFromEnum(Status.null_state);
+        buffer = std.heap.c_allocator.alignedAlloc(u8, .@"16", @intCast(size)) catch return @intFromEnum(Status.null_state);
     }
     const L = c.lua_newstate(alloc.luaAlloc, null) orelse return @intFromEnum(Status.null_state);
     c.lua_setwarnf(L, output.warnf, null);
@@ -74,22 +83,27 @@ export fn init() i32 {
 fn openProtected(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     sandbox.open(L);
-    sandbox.restore(L);
+    _ = restoreProtected(L);
     return 0;
 }
 
-export fn compute(code_ptr: [*]const u8, code_len: u32) i32 {
+export fn compute(request_ptr: [*]const u8, request_len: u32) i32 {
     output.reset();
     result.reset();
-    current = .{ .code = &.{} };
+    current = .{};
     const L = state orelse return finish(.null_state, "init was not called", "");
-    const start = @intFromPtr(code_ptr);
+    const start = @intFromPtr(request_ptr);
     const base = @intFromPtr(buffer.ptr);
-    if (start < base or start - base > buffer.len or code_len > buffer.len - (start - base) or code_len > code_bytes_max)
-        return finish(.invalid_size, "the code is larger than the limit or outside the buffer", "");
+    if (start < base or start - base > buffer.len or request_len > buffer.len - (start - base))
+        return finish(.invalid_size, "the request record is outside the buffer", "");
+    var problem: request.Problem = undefined;
+    const req = request.parse(request_ptr[0..request_len], limits, &problem) orelse {
+        var text: [128]u8 = undefined;
+        return finish(.invalid_size, problem.message(limits, &text), "");
+    };
 
     alloc.eval_peak = alloc.used;
-    current = .{ .code = code_ptr[0..code_len] };
+    current = .{ .request = req };
     c.lua_settop(L, 0);
     lua.pushFn(L, evalMain);
     const outer = c.lua_pcallk(L, 0, 2, 0, 0, null);
@@ -112,7 +126,7 @@ export fn compute(code_ptr: [*]const u8, code_len: u32) i32 {
     if (current.status != .success) result.reset();
     current.instructions = sandbox.instructionsUsed();
     const code = finish(current.status, message, traceback);
-    endEval(L);
+    endEval(L, req.keep_globals);
     return code;
 }
 
@@ -120,11 +134,19 @@ export fn compute(code_ptr: [*]const u8, code_len: u32) i32 {
 /// returns [message, traceback] and sets `current.status`.
 fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
+    const req = current.request;
     ext_table.beginEval(L);
     c.lua_setglobal(L, "_home");
+    const argc = pushArgTable(L, req);
+    c.lua_setglobal(L, "arg");
 
-    const code = current.code;
-    const loaded = c.luaL_loadbufferx(L, code.ptr, code.len, "=input", "t");
+    const code = request.skipComment(req.code);
+    _ = c.lua_pushstring(L, "@");
+    lua.pushSlice(L, req.chunkName());
+    c.lua_concat(L, 2); // the chunk name, kept on the stack while it loads
+    const loaded = c.luaL_loadbufferx(L, code.ptr, code.len, c.lua_tolstring(L, -1, null), "t");
+    c.lua_rotate(L, -2, 1);
+    lua.pop(L, 1); // the name
     if (loaded != lua.OK) {
         current.status = if (loaded == lua.ERRMEM) .memory_limit else .compile_failed;
         _ = c.lua_pushstring(L, "");
@@ -133,7 +155,11 @@ fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
     lua.pushFn(L, err.handler);
     c.lua_rotate(L, -2, 1);
     const handler = c.lua_gettop(L) - 1;
-    const ran = c.lua_pcallk(L, 0, c.LUA_MULTRET, handler, 0, null);
+    // The chunk's `...`, as lua.c's pushargs: the arguments again.
+    c.luaL_checkstack(L, argc + 3, "too many arguments to script");
+    var it = req.args.iterator();
+    while (it.next()) |arg| lua.pushSlice(L, arg);
+    const ran = c.lua_pcallk(L, argc, c.LUA_MULTRET, handler, 0, null);
     if (ran != lua.OK) {
         current.status = switch (ran) {
             lua.ERRMEM => .memory_limit,
@@ -152,9 +178,28 @@ fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
     return 0;
 }
 
+/// Pushes the table `lua f.lua a b` makes its global `arg` (lua.c's
+/// createargtable): arg[-1] = "lua", arg[0] = the name, then the arguments.
+/// Returns how many arguments there are.
+fn pushArgTable(L: *lua.State, req: request.Request) c_int {
+    const argc: c_int = @intCast(req.args.count);
+    c.lua_createtable(L, argc, 2);
+    _ = c.lua_pushstring(L, "lua");
+    c.lua_rawseti(L, -2, -1);
+    lua.pushSlice(L, req.chunkName());
+    c.lua_rawseti(L, -2, 0);
+    var it = req.args.iterator();
+    var i: c.lua_Integer = 1;
+    while (it.next()) |arg| : (i += 1) {
+        lua.pushSlice(L, arg);
+        c.lua_rawseti(L, -2, i);
+    }
+    return argc;
+}
+
 fn finish(status: Status, message: []const u8, traceback: []const u8) i32 {
     const final = blk: {
-        result.build(output.text(), message, traceback, .{
+        result.build(output.stdout.text(), output.stderr.text(), message, traceback, .{
             .instructions = current.instructions,
             .heap_used = @intCast(alloc.used),
             .heap_peak = @intCast(alloc.eval_peak),
@@ -167,16 +212,25 @@ fn finish(status: Status, message: []const u8, traceback: []const u8) i32 {
     return @intFromEnum(final);
 }
 
-/// Puts the state back to what `init` left: the next eval starts fresh.
-fn endEval(L: *lua.State) void {
+/// Puts the state back to what `init` left, so the next eval starts fresh;
+/// after a `keep_globals` eval only its budget and per-eval state (ABI §1).
+fn endEval(L: *lua.State, keep_globals: bool) void {
     c.lua_settop(L, 0);
-    lua.pushFn(L, restoreProtected);
+    lua.pushFn(L, if (keep_globals) resetProtected else restoreProtected);
     if (c.lua_pcallk(L, 0, 0, 0, 0, null) != lua.OK) c.lua_settop(L, 0);
     c.lua_settop(L, 0);
 }
 
 fn restoreProtected(Lopt: ?*lua.State) callconv(.c) c_int {
-    sandbox.restore(lua.state(Lopt));
+    const L = lua.state(Lopt);
+    sandbox.restore(L);
+    output.resetWarnings();
+    sandbox.resetEval(L);
+    return 0;
+}
+
+fn resetProtected(Lopt: ?*lua.State) callconv(.c) c_int {
+    sandbox.resetEval(lua.state(Lopt));
     return 0;
 }
 

@@ -1,5 +1,6 @@
-//! The captured output of one eval: `print`, `io.write` and warnings, in order,
-//! up to `output_bytes_max`, then one truncation marker (ABI §3).
+//! The captured streams of one eval (ABI §4): standard output and standard
+//! error, each up to `output_bytes_max`, then one truncation marker (ABI §3).
+//! Warnings are written to standard error as `lua.c` writes them.
 
 const std = @import("std");
 const lua = @import("lua.zig");
@@ -8,45 +9,65 @@ const c = lua.c;
 pub const output_bytes_max_default: u32 = 1024 * 1024;
 
 pub var output_bytes_max: u32 = output_bytes_max_default;
-var bytes: std.ArrayList(u8) = .empty;
-var truncated = false;
-var warnings_on = true;
+
+/// One captured stream; the limit counts each stream apart.
+pub const Stream = struct {
+    bytes: std.ArrayList(u8) = .empty,
+    truncated: bool = false,
+
+    pub fn reset(s: *Stream) void {
+        s.bytes.clearRetainingCapacity();
+        s.truncated = false;
+    }
+
+    pub fn text(s: *const Stream) []const u8 {
+        return s.bytes.items;
+    }
+
+    pub fn write(s: *Stream, data: []const u8) void {
+        if (s.truncated) return;
+        const room = output_bytes_max - s.bytes.items.len;
+        if (data.len <= room) {
+            s.append(data);
+            return;
+        }
+        s.append(data[0..room]);
+        s.truncated = true;
+        var marker: [64]u8 = undefined;
+        s.append(std.fmt.bufPrint(&marker, "\n[output truncated: more than {d} bytes]\n", .{output_bytes_max}) catch unreachable);
+    }
+
+    fn append(s: *Stream, data: []const u8) void {
+        // Output lives outside the Lua heap; if even libc cannot grow it, what
+        // was captured so far is kept and the rest is dropped.
+        s.bytes.appendSlice(std.heap.c_allocator, data) catch {
+            s.truncated = true;
+        };
+    }
+};
+
+pub var stdout: Stream = .{};
+pub var stderr: Stream = .{};
+
+/// Off until `warn("@on")`, as in `lua.c`; part of what the restore after an
+/// eval puts back (ABI §1), so a kept eval (a REPL's line) keeps it.
+var warnings_on = false;
+/// The pieces of one message (`tocont`) are being written.
 var warning_open = false;
 
+/// Empties both streams for a new eval.
 pub fn reset() void {
-    bytes.clearRetainingCapacity();
-    truncated = false;
-    warnings_on = true;
+    stdout.reset();
+    stderr.reset();
     warning_open = false;
 }
 
-pub fn text() []const u8 {
-    return bytes.items;
-}
-
-pub fn write(s: []const u8) void {
-    if (truncated) return;
-    const room = output_bytes_max - bytes.items.len;
-    if (s.len <= room) {
-        append(s);
-        return;
-    }
-    append(s[0..room]);
-    truncated = true;
-    var marker: [64]u8 = undefined;
-    append(std.fmt.bufPrint(&marker, "\n[output truncated: more than {d} bytes]\n", .{output_bytes_max}) catch unreachable);
-}
-
-fn append(s: []const u8) void {
-    // Output lives outside the Lua heap; if even libc cannot grow it, what was
-    // captured so far is kept and the rest is dropped.
-    bytes.appendSlice(std.heap.c_allocator, s) catch {
-        truncated = true;
-    };
+pub fn resetWarnings() void {
+    warnings_on = false;
 }
 
 fn wc_output_write(s: [*]const u8, len: usize) callconv(.c) void {
-    write(s[0..len]);
+    stdout.write(s[0..len]);
 }
 
 /// Lua's `lua_writestringerror(fmt, arg)`: every use in lauxlib.c is a format
@@ -54,14 +75,15 @@ fn wc_output_write(s: [*]const u8, len: usize) callconv(.c) void {
 fn wc_output_error(fmt: [*:0]const u8, arg: [*:0]const u8) callconv(.c) void {
     const f = std.mem.span(fmt);
     if (std.mem.indexOf(u8, f, "%s")) |at| {
-        write(f[0..at]);
-        write(std.mem.span(arg));
-        write(f[at + 2 ..]);
-    } else write(f);
+        stderr.write(f[0..at]);
+        stderr.write(std.mem.span(arg));
+        stderr.write(f[at + 2 ..]);
+    } else stderr.write(f);
 }
 
-/// The warning function (`warn`): on by default, "@on"/"@off" switch it for the
-/// eval, pieces of one message (`tocont`) are joined as in lauxlib.c.
+/// The warning function (`warn`), after lua.c's warnfon/warnfoff/warnfcont:
+/// a message that is not a continuation and starts with '@' is a control
+/// message ("@on", "@off"; others are ignored), whether warnings are on or not.
 pub fn warnf(ud: ?*anyopaque, msg: [*c]const u8, tocont: c_int) callconv(.c) void {
     _ = ud;
     const m = std.mem.span(@as([*:0]const u8, @ptrCast(msg)));
@@ -71,10 +93,10 @@ pub fn warnf(ud: ?*anyopaque, msg: [*c]const u8, tocont: c_int) callconv(.c) voi
         return;
     }
     if (!warnings_on) return;
-    if (!warning_open) write("Lua warning: ");
-    write(m);
+    if (!warning_open) stderr.write("Lua warning: ");
+    stderr.write(m);
     warning_open = tocont != 0;
-    if (!warning_open) write("\n");
+    if (!warning_open) stderr.write("\n");
 }
 
 // Called from C (sandbox.h), not by hosts: hidden from the exports.

@@ -1,5 +1,5 @@
-//! The result record of an eval (ABI §4): output, return values, error,
-//! statistics. It lives in `record` until the next `compute`.
+//! The result record of an eval (ABI §4): output, stderr, return values,
+//! error, statistics. It lives in `record` until the next `compute`.
 
 const std = @import("std");
 const lua = @import("lua.zig");
@@ -95,9 +95,10 @@ pub const Stats = struct {
 };
 
 /// Writes the whole record; the values were encoded before.
-pub fn build(out: []const u8, message: []const u8, traceback: []const u8, stats: Stats) error{OutOfMemory}!void {
+pub fn build(out: []const u8, err_out: []const u8, message: []const u8, traceback: []const u8, stats: Stats) error{OutOfMemory}!void {
     record.clear();
     try record.putString(out);
+    try record.putString(err_out);
     try record.putInt(u32, value_count);
     try record.put(values.list.items);
     try record.putString(message);

@@ -174,6 +174,11 @@ pub fn restore(L: *lua.State) void {
     if (c.lua_gc(L, c.LUA_GCISRUNNING) == 0) _ = c.lua_gc(L, c.LUA_GCRESTART);
     _ = c.lua_gc(L, c.LUA_GCINC, @as(c_int, 0), @as(c_int, 0), @as(c_int, 0));
     if (random_seed_fixed) seed(L);
+}
+
+/// What every eval starts with, kept globals or not: a whole budget, no
+/// budget hook, the `Memory` notice not yet written.
+pub fn resetEval(L: *lua.State) void {
     memory_warned = false;
     instructions_used = 0;
     instructions_exhausted = false;
@@ -189,7 +194,7 @@ fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
     if (!std.mem.eql(u8, k, "Memory")) return 0;
     if (!memory_warned) {
         memory_warned = true;
-        c.lua_warning(L, "_G.Memory is deprecated; use _home", 0);
+        output.stderr.write("wasm-compute: _G.Memory is deprecated; use _home\n");
     }
     _ = c.lua_getfield(L, 1, "_home");
     return 1;
@@ -330,11 +335,11 @@ fn ioWrite(Lopt: ?*lua.State) callconv(.c) c_int {
                 std.fmt.bufPrint(&buf, "{d}", .{c.lua_tointegerx(L, i, null)}) catch unreachable
             else
                 buf[0..@intCast(c.snprintf(&buf, buf.len, "%.14g", c.lua_tonumberx(L, i, null)))];
-            output.write(text);
+            output.stdout.write(text);
         } else {
             var len: usize = 0;
             const s = c.luaL_checklstring(L, i, &len);
-            output.write(s[0..len]);
+            output.stdout.write(s[0..len]);
         }
     }
     return 0;
