@@ -26,8 +26,8 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 NATIVE = Path(__file__).resolve().parent
 LUA_SOURCES = NATIVE.parent / "lua-5.4.8"
@@ -40,13 +40,12 @@ NATIVE_TIMEOUT_S = 60
 ERROR_PREFIX = "lua: "
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(NamedTuple):
     name: str          # "07-read-lines"
     chunk_name: str    # "07-read-lines.lua", the name the host is given (ABI §2.2)
     code: bytes
     stdin: bytes
-    args: list
+    args: list[str]
 
 
 def cases() -> list[str]:
@@ -166,19 +165,21 @@ def first_difference(name: str, host: dict) -> str | None:
     want_stdout = want["stdout"].decode("utf-8", "replace").encode() if text_only else want["stdout"]
     want_stderr = want["stderr"].decode("utf-8", "replace").encode() if text_only else want["stderr"]
     error = host["error"]
+    if error is None and want["status"] != 0:
+        return (f"{name}: the host ran without an error, native exited with {want['status']}:\n"
+                f"  native stderr: {_show(want_stderr)}")
+    if error is not None and want["status"] != 1:
+        return (f"{name}: the host failed, native exited with {want['status']}\n"
+                f"  host error:     {_show(_as_bytes(error['message']))}\n"
+                f"  host traceback: {_show(_as_bytes(error.get('traceback') or b''))}\n"
+                f"  native stderr:  {_show(want_stderr)}")
     if output != want_stdout:
         return _diff(name, "stdout", want_stdout, output)
     if error is None:
-        if want["status"] != 0:
-            return (f"{name}: the host ran without an error, native exited with {want['status']}:\n"
-                    f"  native stderr: {_show(want_stderr)}")
         if stderr != want_stderr:
             return _diff(name, "stderr", want_stderr, stderr)
         return None
     message, traceback = _as_bytes(error["message"]), _as_bytes(error.get("traceback") or b"")
-    if want["status"] != 1:
-        return (f"{name}: the host failed with {_show(message)}, native exited with {want['status']}\n"
-                f"  native stderr: {_show(want_stderr)}")
     before = _split_error_report(want_stderr, message, traceback)
     if before is None:
         return (f"{name}: native stderr has no report of the host's error\n"
