@@ -153,7 +153,7 @@ def _split_error_report(stderr: bytes, message: bytes, traceback: bytes) -> byte
 def first_difference(name: str, host: dict) -> str | None:
     """Compares one host run with the expected file; None when they agree, else what differs.
 
-    `host`: {"output", "stderr"} as bytes (or text, when the host gives text only) and
+    `host`: {"output", "stderr"} as bytes (text is taken as its UTF-8 bytes) and
     "error": None or {"message", "traceback"}. The host's output must be native stdout; with
     no error, its stderr is native stderr and native exited with 0; with an error, native
     exited with 1 and its stderr is the host's stderr plus `lua: ` + message (+ the host's
@@ -161,9 +161,7 @@ def first_difference(name: str, host: dict) -> str | None:
     want = load_expected(name)
     output = _as_bytes(host["output"])
     stderr = _as_bytes(host["stderr"])
-    text_only = not isinstance(host["output"], bytes)
-    want_stdout = want["stdout"].decode("utf-8", "replace").encode() if text_only else want["stdout"]
-    want_stderr = want["stderr"].decode("utf-8", "replace").encode() if text_only else want["stderr"]
+    want_stdout, want_stderr = want["stdout"], want["stderr"]
     error = host["error"]
     if error is None and want["status"] != 0:
         return (f"{name}: the host ran without an error, native exited with {want['status']}:\n"
