@@ -29,10 +29,15 @@ class Run:
 
 
 def run_lua(directory: Path, code: str | bytes, *, name: str = "f.lua", args=(), stdin: bytes = b"") -> Run:
-    """`lua NAME ARGS... < STDIN` in `directory`, with the script written to NAME there."""
+    """`lua NAME ARGS... < STDIN` in `directory`, with the script written to NAME there and
+    standard input read from a file (the sandbox's stdin can seek, as a file can); standard
+    output and standard error are pipes (the captured streams cannot)."""
     data = code.encode("utf-8") if isinstance(code, str) else code
     (directory / name).write_bytes(data)
-    # argv[0] is "lua", as when `lua` is found on the PATH: its messages start with "lua: ".
-    proc = subprocess.run(["lua", name, *args], executable=str(lua_ref()), cwd=directory, input=stdin,
-                          capture_output=True, timeout=60, env={**os.environ, "LC_ALL": "C"})
+    stdin_path = directory / (name + ".stdin")
+    stdin_path.write_bytes(stdin)
+    with open(stdin_path, "rb") as stdin_file:
+        # argv[0] is "lua", as when `lua` is found on the PATH: its messages start with "lua: ".
+        proc = subprocess.run(["lua", name, *args], executable=str(lua_ref()), cwd=directory, stdin=stdin_file,
+                              capture_output=True, timeout=60, env={**os.environ, "LC_ALL": "C"})
     return Run(proc.stdout, proc.stderr, proc.returncode)

@@ -147,3 +147,23 @@ def test_keep_globals_keeps_the_warning_state_but_not_the_budget(sb):
     for _ in range(3):
         r = small.eval("for i = 1, 20000 do end", keep_globals=True)
         assert r.error is None, r.error
+
+
+RETIRED = "this _home table belongs to an earlier eval"
+
+
+@pytest.mark.parametrize("use", [
+    "return old.a", "old.a = 2", "return #old", "for k in pairs(old) do end", "return next(old)",
+    "return rawget(old, 'a')", "rawset(old, 'a', 1)", "return rawlen(old)", "return ext_table.id(old)",
+    "return ext_table.get(old, 'a')", "ext_table.set(old, 'a', 1)", "ext_table.delete(old, 'a')",
+    "return ext_table.size(old)", "return ext_table.keys(old)", "_home.copy = old", "return old",
+    "return fresh.x", "return sub.x", "for k in pairs(sub) do end",
+])
+def test_a_kept_proxy_of_an_earlier_eval_raises_on_every_use(sb, use):
+    run(sb, "_home.t = {a = 1, sub = {x = 1}} _home.n = 1")
+    run(sb, "old = _home.t sub = old.sub fresh = ext_table.new() fresh.x = 1 home = _home", keep_globals=True)
+    r = sb.eval(use, keep_globals=True)
+    assert r.error is not None and r.error.message.endswith(RETIRED), r.error
+    # The proxies of the current eval work; `_home` is a new proxy every eval.
+    assert run(sb, "return _home.t.a, _home.t.sub.x, rawequal(home, _home)").values == [1, 1, False]
+    assert dict(sb.home)["t"] == {"a": 1, "sub": {"x": 1}}

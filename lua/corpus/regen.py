@@ -171,12 +171,12 @@ local out = assert(open(values_path, "wb"))
 io.stdout:setvbuf("no")
 collectgarbage("incremental")  -- lua.c switches to generational; the library's default is incremental
 
--- The sandbox's surface: no dofile/loadfile/require/package/debug/string.dump, io.write only,
--- os.time/clock/date/difftime only.
+-- The sandbox's surface: no dofile/loadfile/require/package/debug/string.dump, no io.open,
+-- io.popen or io.tmpfile, os.time/clock/date/difftime only.
 for _, k in ipairs{"dofile", "loadfile", "require", "package", "debug"} do _G[k] = nil end
 arg = {[-1] = "lua", [0] = "input"}  -- what `lua input` makes it (zig/ABI.md §2.2)
 string.dump = nil
-for k in pairs(io) do if k ~= "write" then io[k] = nil end end
+io.open, io.popen, io.tmpfile = nil, nil, nil
 local keep_os = {time = true, clock = true, date = true, difftime = true}
 for k in pairs(os) do if not keep_os[k] then os[k] = nil end end
 

@@ -54,6 +54,8 @@ const Info = struct {
     pending: bool,
     touched: bool,
     committed: bool,
+    /// Made in an earlier eval: every use is an error (ABI §1).
+    retired: bool,
 };
 
 // Registry keys (their addresses) for the per-eval tables.
@@ -72,9 +74,10 @@ var key_buf: ser.Bytes = .{};
 var val_buf: ser.Bytes = .{};
 var io: std.ArrayList(u8) = .empty;
 
-/// Starts an eval: forgets every proxy of the previous one and pushes a new `_home`.
+/// Starts an eval: retires every proxy of the previous one and pushes a new `_home`.
 pub fn beginEval(L: *lua.State) void {
     lua.ensureStack(L, 32);
+    retireAll(L);
     next_provisional = -1;
     store_failed = false;
     committing = false;
@@ -85,10 +88,46 @@ pub fn beginEval(L: *lua.State) void {
     _ = newTable(L, root_id, 0, 0, false);
 }
 
+/// Proxies never outlive their eval (ABI §1): one that a kept global (or
+/// anything else) still holds raises on every use. Its metatable stops
+/// reading the cache, its state says so to every other path, and what it
+/// held is let go.
+fn retireAll(L: *lua.State) void {
+    if (c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_tables) != lua.TTABLE) {
+        lua.pop(L, 1);
+        return;
+    }
+    const tables = c.lua_gettop(L);
+    c.lua_pushnil(L);
+    while (c.lua_next(L, tables) != 0) {
+        _ = c.lua_getmetatable(L, -1);
+        const meta = c.lua_gettop(L);
+        _ = c.lua_rawgetp(L, meta, &key_state);
+        const info: *Info = @ptrCast(@alignCast(c.lua_touserdata(L, -1)));
+        info.retired = true;
+        var uv: c_int = 1;
+        while (uv <= UV_COUNT) : (uv += 1) {
+            c.lua_pushnil(L);
+            setUv(L, meta + 1, uv);
+        }
+        inline for (.{ "__index", "__newindex", "__len", "__pairs" }) |name| {
+            _ = c.lua_pushstring(L, name);
+            lua.pushFn(L, raiseRetired);
+            c.lua_rawset(L, meta);
+        }
+        lua.pop(L, 3);
+    }
+    lua.pop(L, 1);
+}
+
+fn raiseRetired(Lopt: ?*lua.State) callconv(.c) c_int {
+    lua.raise(lua.state(Lopt), "this _home table belongs to an earlier eval", .{});
+}
+
 // ---------------------------------------------------------------- states
 
 /// If the value at `idx` is an external table, pushes its state and returns
-/// its Info; otherwise pushes nothing.
+/// its Info; otherwise pushes nothing. A proxy of an earlier eval raises.
 fn pushState(L: *lua.State, idx: c_int) ?*Info {
     if (c.lua_type(L, idx) != lua.TTABLE) return null;
     if (c.lua_getmetatable(L, idx) == 0) return null;
@@ -98,7 +137,9 @@ fn pushState(L: *lua.State, idx: c_int) ?*Info {
     }
     c.lua_rotate(L, -2, -1);
     lua.pop(L, 1); // state, not the metatable
-    return @ptrCast(@alignCast(c.lua_touserdata(L, -1)));
+    const info: *Info = @ptrCast(@alignCast(c.lua_touserdata(L, -1)));
+    if (info.retired) _ = raiseRetired(L);
+    return info;
 }
 
 pub fn isExternal(L: *lua.State, idx: c_int) bool {
@@ -130,7 +171,7 @@ fn newTable(L: *lua.State, id: i64, parent_idx: c_int, key_idx: c_int, pending: 
     const s = c.lua_gettop(L);
     var depth: u32 = 0;
     if (parent != 0) depth = (@as(*Info, @ptrCast(@alignCast(c.lua_touserdata(L, parent))))).depth + 1;
-    info.* = .{ .id = id, .depth = depth, .order_len = 0, .loaded = false, .misses = 0, .detached = false, .pending = pending, .touched = false, .committed = false };
+    info.* = .{ .id = id, .depth = depth, .order_len = 0, .loaded = false, .misses = 0, .detached = false, .pending = pending, .touched = false, .committed = false, .retired = false };
 
     c.lua_createtable(L, 0, 0); // cache
     if (pending) {

@@ -6,5 +6,10 @@
 #include "lualib.h"
 
 int luaopen_sandbox_os(lua_State *L);
+int luaopen_sandbox_io(lua_State *L);
+void wc_io_begin(const char *data, size_t len);
+void wc_io_flush(void);
+void wc_io_restore(lua_State *L);
+void wc_error_write(const char *s, size_t l);
 int wc_hook_error(lua_State *L);
 lua_Integer wc_restore_fields(lua_State *L, int ti, int ci);

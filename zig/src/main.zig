@@ -104,9 +104,11 @@ export fn compute(request_ptr: [*]const u8, request_len: u32) i32 {
 
     alloc.eval_peak = alloc.used;
     current = .{ .request = req };
+    c.wc_io_begin(req.stdin.ptr, req.stdin.len);
     c.lua_settop(L, 0);
     lua.pushFn(L, evalMain);
     const outer = c.lua_pcallk(L, 0, 2, 0, 0, null);
+    c.wc_io_flush();
     var message: []const u8 = "";
     var traceback: []const u8 = "";
     if (outer != lua.OK) {

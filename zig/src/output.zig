@@ -1,6 +1,7 @@
 //! The captured streams of one eval (ABI §4): standard output and standard
 //! error, each up to `output_bytes_max`, then one truncation marker (ABI §3).
-//! Warnings are written to standard error as `lua.c` writes them.
+//! They are written through the io library's FILEs (lio_sandbox.c), warnings
+//! and the sandbox's notices too, as `lua.c` writes them to stderr.
 
 const std = @import("std");
 const lua = @import("lua.zig");
@@ -66,19 +67,17 @@ pub fn resetWarnings() void {
     warnings_on = false;
 }
 
-fn wc_output_write(s: [*]const u8, len: usize) callconv(.c) void {
+fn wc_stdout_append(s: [*]const u8, len: usize) callconv(.c) void {
     stdout.write(s[0..len]);
 }
 
-/// Lua's `lua_writestringerror(fmt, arg)`: every use in lauxlib.c is a format
-/// with at most one "%s".
-fn wc_output_error(fmt: [*:0]const u8, arg: [*:0]const u8) callconv(.c) void {
-    const f = std.mem.span(fmt);
-    if (std.mem.indexOf(u8, f, "%s")) |at| {
-        stderr.write(f[0..at]);
-        stderr.write(std.mem.span(arg));
-        stderr.write(f[at + 2 ..]);
-    } else stderr.write(f);
+fn wc_stderr_append(s: [*]const u8, len: usize) callconv(.c) void {
+    stderr.write(s[0..len]);
+}
+
+/// Writes to the script's stderr, after what it wrote there itself.
+pub fn writeError(s: []const u8) void {
+    c.wc_error_write(s.ptr, s.len);
 }
 
 /// The warning function (`warn`), after lua.c's warnfon/warnfoff/warnfcont:
@@ -93,14 +92,14 @@ pub fn warnf(ud: ?*anyopaque, msg: [*c]const u8, tocont: c_int) callconv(.c) voi
         return;
     }
     if (!warnings_on) return;
-    if (!warning_open) stderr.write("Lua warning: ");
-    stderr.write(m);
+    if (!warning_open) writeError("Lua warning: ");
+    writeError(m);
     warning_open = tocont != 0;
-    if (!warning_open) stderr.write("\n");
+    if (!warning_open) writeError("\n");
 }
 
 // Called from C (sandbox.h), not by hosts: hidden from the exports.
 comptime {
-    @export(&wc_output_write, .{ .name = "wc_output_write", .visibility = .hidden });
-    @export(&wc_output_error, .{ .name = "wc_output_error", .visibility = .hidden });
+    @export(&wc_stdout_append, .{ .name = "wc_stdout_append", .visibility = .hidden });
+    @export(&wc_stderr_append, .{ .name = "wc_stderr_append", .visibility = .hidden });
 }

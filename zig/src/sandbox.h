@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <time.h>
 
-/* The captured output (output.zig) replaces stdout and stderr. */
-void wc_output_write(const char *s, size_t l);
+/* `print` and lauxlib's messages write to the io library's stdout and
+** stderr (lio_sandbox.c), whose text goes into the captured streams. */
+void wc_print_write(const char *s, size_t l);
+void wc_print_line(void);
 void wc_output_error(const char *fmt, const char *arg);
-#define lua_writestring(s,l)	wc_output_write((s), (l))
-#define lua_writeline()		wc_output_write("\n", 1)
+#define lua_writestring(s,l)	wc_print_write((s), (l))
+#define lua_writeline()		wc_print_line()
 #define lua_writestringerror(fmt,arg)	wc_output_error((fmt), (arg))
 
 /* What lbaselib.c calls instead of luaL_loadfilex, luaL_loadbufferx and

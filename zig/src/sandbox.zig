@@ -42,7 +42,7 @@ pub fn open(L: *lua.State) void {
         .{ .name = "math", .open = c.luaopen_math },
         .{ .name = "utf8", .open = c.luaopen_utf8 },
         .{ .name = "os", .open = c.luaopen_sandbox_os },
-        .{ .name = "io", .open = openIo },
+        .{ .name = "io", .open = c.luaopen_sandbox_io },
         .{ .name = "ext_table", .open = ext_table.open },
     };
     for (libs) |lib| {
@@ -95,6 +95,9 @@ fn pushMutableTables(L: *lua.State) c_int {
     _ = c.lua_pushstring(L, "");
     _ = c.lua_getmetatable(L, -1);
     c.lua_replace(L, -2);
+    // The io library's file handle metatable and its methods (lio_sandbox.c).
+    _ = c.lua_getfield(L, lua.REGISTRYINDEX, "FILE*");
+    _ = c.lua_getfield(L, -1, "__index");
     return c.lua_gettop(L) - g + 1;
 }
 
@@ -162,6 +165,8 @@ pub fn restore(L: *lua.State) void {
     }
     lua.pop(L, 1);
 
+    c.wc_io_restore(L);
+
     // `Memory` is not a global but a deprecated way to reach `_home`.
     lua.pushGlobalTable(L);
     c.lua_createtable(L, 0, 1);
@@ -194,7 +199,7 @@ fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
     if (!std.mem.eql(u8, k, "Memory")) return 0;
     if (!memory_warned) {
         memory_warned = true;
-        output.stderr.write("wasm-compute: _G.Memory is deprecated; use _home\n");
+        output.writeError("wasm-compute: _G.Memory is deprecated; use _home\n");
     }
     _ = c.lua_getfield(L, 1, "_home");
     return 1;
@@ -318,41 +323,7 @@ fn seed(L: *lua.State) void {
     c.lua_callk(L, 1, 0, 0, null);
 }
 
-// ---------------------------------------------------------------- io
-
-/// `io.write(...)`: strings and numbers to the captured output, as liolib's g_write.
-fn ioWrite(Lopt: ?*lua.State) callconv(.c) c_int {
-    const L = lua.state(Lopt);
-    lua.ensureStack(L, 32);
-    const n = c.lua_gettop(L);
-    var i: c_int = 1;
-    while (i <= n) : (i += 1) {
-        if (c.lua_type(L, i) == lua.TNUMBER) {
-            // As liolib: integers with LUA_INTEGER_FMT, floats with "%.14g"
-            // (so 1.0 is written "1", unlike tostring).
-            var buf: [64]u8 = undefined;
-            const text = if (lua.isInteger(L, i))
-                std.fmt.bufPrint(&buf, "{d}", .{c.lua_tointegerx(L, i, null)}) catch unreachable
-            else
-                buf[0..@intCast(c.snprintf(&buf, buf.len, "%.14g", c.lua_tonumberx(L, i, null)))];
-            output.stdout.write(text);
-        } else {
-            var len: usize = 0;
-            const s = c.luaL_checklstring(L, i, &len);
-            output.stdout.write(s[0..len]);
-        }
-    }
-    return 0;
-}
-
-fn openIo(Lopt: ?*lua.State) callconv(.c) c_int {
-    const L = lua.state(Lopt);
-    lua.ensureStack(L, 32);
-    c.lua_createtable(L, 0, 1);
-    lua.pushFn(L, ioWrite);
-    c.lua_setfield(L, -2, "write");
-    return 1;
-}
+// ---------------------------------------------------------------- files
 
 /// What lbaselib.c calls instead of luaL_loadfilex (see build.zig); never
 /// reachable, since dofile and loadfile are removed.
