@@ -118,7 +118,7 @@ export fn compute(code_ptr: [*]const u8, code_len: u32) i32 {
 
 /// Runs one eval under the outer protected call. When the chunk fails it
 /// returns [message, traceback] and sets `current.status`.
-fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
+pub fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     ext_table.beginEval(L);
     c.lua_setglobal(L, "_home");
@@ -134,6 +134,9 @@ fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
     c.lua_rotate(L, -2, 1);
     const handler = c.lua_gettop(L) - 1;
     const ran = c.lua_pcallk(L, 0, c.LUA_MULTRET, handler, 0, null);
+    // ABI §8: whatever the outcome, the objects left to finalize are
+    // finalized now, so their output and `_home` writes belong to this eval.
+    c.wc_finalize_all(L);
     if (ran != lua.OK) {
         current.status = switch (ran) {
             lua.ERRMEM => .memory_limit,
