@@ -9,6 +9,7 @@ int luaopen_sandbox_os(lua_State *L);
 int wc_hook_error(lua_State *L);
 int luaopen_sandbox_debug(lua_State *L);
 void wc_finalize_all(lua_State *L);
+void wc_hook_set(lua_State *L, int mask, int count);
 void wc_ext_enter(lua_State *L);
 void wc_ext_leave(lua_State *L);
 lua_Integer wc_restore_fields(lua_State *L, int ti, int ci);
