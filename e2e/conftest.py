@@ -2,10 +2,12 @@
 any uncaught error or console error.
 
 - `server` (session): `create_app` on 127.0.0.1, port 0, served by waitress in a daemon
-  thread; its value is the base URL.
+  thread; its value is the base URL. `serve_app(config)` (a context manager giving the base
+  URL) makes another, e.g. with larger SANDBOX_LIMITS for a module's own fixture.
 - `browser` (session): Debian's Chromium (`/usr/bin/chromium`, or $E2E_CHROMIUM).
 - `open_page` (session): a factory; each call opens a page in a fresh context (keyword
-  arguments go to `browser.new_context`, e.g. a phone's viewport), loads the playground and
+  arguments go to `browser.new_context`, e.g. a phone's viewport), loads the playground (a
+  path under `server`, or the full URL of another server's page) and
   waits until it says it is ready (`<html data-ready="true">`). For fixtures that keep one
   page across tests (e2e/test_parity.py) and tests that open more pages.
 - `open_tab`: a factory; each call opens another page (a tab) in the context of the test's
@@ -19,6 +21,7 @@ console message of type "error" is recorded, and the test running at the time fa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -39,15 +42,16 @@ READY_TIMEOUT_MS = 30_000
 _problems: dict[object, list[str]] = {}
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """The playground app on a free port; $E2E_WEB_DIR serves another copy of web/."""
+@contextlib.contextmanager
+def serve_app(config: dict):
+    """The playground app made with `config` (create_app's, DATA_DIR required) on a free port
+    of 127.0.0.1, served by waitress in a daemon thread; gives its base URL. $E2E_WEB_DIR
+    serves another copy of web/."""
     import waitress
     from wasm_compute.app import create_app
 
-    config = {"DATA_DIR": str(tmp_path_factory.mktemp("data"))}
     if os.environ.get("E2E_WEB_DIR"):
-        config["WEB_DIR"] = str(Path(os.environ["E2E_WEB_DIR"]).resolve())
+        config = {**config, "WEB_DIR": str(Path(os.environ["E2E_WEB_DIR"]).resolve())}
     app = create_app(config)
     httpd = waitress.create_server(app, map={}, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=httpd.run, name="e2e-waitress", daemon=True)
@@ -57,6 +61,13 @@ def server(tmp_path_factory):
     finally:
         httpd.close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The playground app on a free port, with the server's default limits."""
+    with serve_app({"DATA_DIR": str(tmp_path_factory.mktemp("data"))}) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +104,8 @@ def wait_ready(page) -> None:
 @pytest.fixture(scope="session")
 def open_page(browser, server):
     """open_page(path="", before_load=None, **context_options) -> a ready page in its own
-    context (made with browser.new_context(**context_options), e.g. viewport=...);
+    context (made with browser.new_context(**context_options), e.g. viewport=...); path is
+    under `server`, or a full http:// URL (a page of another server, serve_app);
     before_load(page), if given, is called before the page is loaded. Closed at the end of the
     session unless the caller closes its context first."""
     contexts = []
@@ -105,7 +117,7 @@ def open_page(browser, server):
         _watch(page)
         if before_load is not None:
             before_load(page)  # e.g. page.on("dialog", ...) for what the load itself does
-        page.goto(server + path)
+        page.goto(path if path.startswith("http://") else server + path)
         wait_ready(page)
         return page
 

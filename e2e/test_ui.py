@@ -75,6 +75,26 @@ def test_inspector_edit_is_seen_by_the_next_script(page):
     expect(ui.home_value("label")).to_have_value('"x"')
 
 
+def test_inspector_shows_and_keeps_a_byte_order_mark(page):
+    """A string that starts with U+FEFF keeps it through runs, the inspector and a reload; the
+    inspector writes the invisible character as an escape, and reads it back."""
+    ui = Playground(page)
+    ui.run('_home.s = "\\u{FEFF}x" _home.n = 1')
+    field = ui.home_value("s")
+    expect(field).to_have_value('"\\u{FEFF}x"')
+    assert entries(ui.home())["s"] == "\ufeffx"
+    other = ui.home_value("n")
+    other.fill("2")
+    other.press("Enter")
+    field.fill('"\\u{FEFF}\\u{FEFF}y"')
+    field.press("Enter")
+    assert entries(ui.home())["s"] == "\ufeff\ufeffy"
+    ui.reload()
+    ui.run('print(#_home.s, _home.s:byte(1, 3))')
+    ui.expect_printed("7\t239\t187\t191")
+    expect(ui.home_value("s")).to_have_value('"\\u{FEFF}\\u{FEFF}y"')
+
+
 def test_stop_ends_a_runaway_script(page):
     ui = Playground(page)
     ui.run("_home.before = 1")
@@ -164,25 +184,26 @@ def test_runtime_error_marks_its_line(page):
     ui.run(code)
     expect(ui.outcome).to_have_text("✕ error")
     expect(ui.error).to_contain_text("Runtime error")
-    expect(ui.error).to_contain_text("input:4: boom")
+    expect(ui.error).to_contain_text("main.lua:4: boom")
     # editor.js: a line decoration (class cm-error-line) and a gutter marker whose label
     # carries the message.
     error_line = page.locator(".cm-content .cm-line.cm-error-line")
     expect(error_line).to_have_count(1)
     expect(error_line).to_have_text("error('boom')")
     expect(ui.lines.nth(3)).to_have_class(re.compile(r"\bcm-error-line\b"))
-    expect(page.get_by_label("error: input:4: boom")).to_be_visible()
+    expect(page.get_by_label("error: main.lua:4: boom")).to_be_visible()
     # An edit clears the mark (its line number would be stale).
     ui.editor.press("End")
     ui.editor.press_sequentially(" ")
     expect(error_line).to_have_count(0)
-    expect(page.get_by_label("error: input:4: boom")).to_have_count(0)
+    expect(page.get_by_label("error: main.lua:4: boom")).to_have_count(0)
 
 
 def test_syntax_error_marks_its_line(page):
     ui = Playground(page)
     ui.run("print(1)\nprint(2\nprint(3)")
     expect(ui.error).to_contain_text("Syntax error")
+    expect(ui.error).to_contain_text("main.lua:3: ')' expected (to close '(' at line 2) near 'print'")
     error_line = page.locator(".cm-content .cm-line.cm-error-line")
     expect(error_line).to_have_count(1)
     expect(error_line).to_have_text("print(3)")

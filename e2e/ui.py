@@ -27,12 +27,16 @@ class Playground:
         self.editor = page.get_by_role("textbox", name="Lua code")
         # One locator per line of the editor (CodeMirror draws each line as a .cm-line).
         self.lines = page.locator(".cm-content .cm-line")
+        # The Input box (the run's standard input) under the editor, and the bar that opens it.
+        self.input = page.get_by_role("textbox", name="Input", exact=True)
+        self.input_bar = page.locator("#input-box > summary")
         self.run_button = page.get_by_role("button", name="Run", exact=True)
         self.stop_button = page.get_by_role("button", name="Stop", exact=True)
         self.share_button = page.get_by_role("button", name="Share", exact=True)
         self.engine = page.get_by_role("combobox", name="Engine")
         self.output = page.get_by_role("region", name="Output")
         self.stdout = self.output.locator("pre.stdout")
+        self.stderr = self.output.get_by_role("region", name="Standard error")
         self.outcome = self.output.locator(".facts .outcome")
         self.engine_fact = self.output.locator(".facts .engine")
         self.error = self.output.get_by_role("group", name="error")
@@ -50,6 +54,13 @@ class Playground:
     def expect_code(self, code: str) -> None:
         """The editor shows `code`, line by line, as text."""
         expect(self.lines).to_have_text(code.split("\n"))
+
+    def set_input(self, text: str) -> None:
+        """Opens the Input box when it is closed and replaces its text with `text`."""
+        if not self.input.is_visible():
+            self.input_bar.click()
+        self.input.fill(text)
+        expect(self.input).to_have_value(text)
 
     # ------------------------------------------------------------ running
 

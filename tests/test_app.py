@@ -20,6 +20,7 @@ from wasm_compute.app import CONTENT_SECURITY_POLICY, create_app, share_id_for
 
 INDEX = b"<!doctype html><title>playground</title><script src=/app.js></script>\n"
 MAX_CODE = 1024
+MAX_INPUT = 2048
 MAX_BODY = 64 * 1024
 
 
@@ -50,6 +51,7 @@ def app(tmp_path, web_dir):
         "DATA_DIR": str(tmp_path / "data"),
         "WEB_DIR": str(web_dir),
         "MAX_CODE_BYTES": MAX_CODE,
+        "MAX_INPUT_BYTES": MAX_INPUT,
         "MAX_BODY_BYTES": MAX_BODY,
         "SANDBOX_LIMITS": {"timeout_ms": 5000, "instructions_max": 5_000_000,
                            "clock": 1_700_000_000, "random_seed": 42},
@@ -146,11 +148,32 @@ BAD_REQUESTS = [
      {"code": "return 1", "home": {"t": [["a", {"b": "***"}]]}}, 400, err("is not a value")),
     ("run: home entry not a pair", "POST", "/api/run", {"code": "return 1", "home": {"t": [["a"]]}}, 400,
      err("not a [key, value] pair")),
+    ("run: stdin is a number", "POST", "/api/run", {"code": "", "stdin": 5}, 400, err('"stdin" must be a string')),
+    ("run: stdin is a list", "POST", "/api/run", {"code": "", "stdin": ["a"]}, 400, err('"stdin" must be a string')),
+    ("run: stdin with a lone surrogate", "POST", "/api/run", b'{"code": "", "stdin": "\\ud800"}', 400,
+     err('"stdin" is not valid Unicode')),
+    ("run: stdin over MAX_INPUT_BYTES", "POST", "/api/run", {"code": "", "stdin": "x" * (MAX_INPUT + 1)}, 413,
+     err(f"the input is {MAX_INPUT + 1} bytes; the limit is {MAX_INPUT}")),
+    ("run: args is a string", "POST", "/api/run", {"code": "", "args": "a b"}, 400,
+     err('"args" must be a list of strings')),
+    ("run: args has a number", "POST", "/api/run", {"code": "", "args": ["a", 1]}, 400,
+     err('"args" must be a list of strings')),
+    ("run: args is an object", "POST", "/api/run", {"code": "", "args": {"1": "a"}}, 400,
+     err('"args" must be a list of strings')),
+    ("run: name is a number", "POST", "/api/run", {"code": "", "name": 1}, 400, err('"name" must be a string')),
+    ("run: name with NUL", "POST", "/api/run", {"code": "", "name": "a\u0000b"}, 400,
+     err('"name" must not contain a NUL character')),
 
     ("share: malformed JSON", "POST", "/api/share", b"{", 400, err("not valid JSON")),
     ("share: body is a list", "POST", "/api/share", [], 400, err("must be a JSON object")),
     ("share: code missing", "POST", "/api/share", {}, 400, err('"code" is missing')),
     ("share: code is a number", "POST", "/api/share", {"code": 3}, 400, err('"code" must be a string')),
+    ("share: input is a number", "POST", "/api/share", {"code": "", "input": 3}, 400,
+     err('"input" must be a string')),
+    ("share: input with a lone surrogate", "POST", "/api/share", b'{"code": "", "input": "a\\udfff"}', 400,
+     err('"input" is not valid Unicode')),
+    ("share: input over MAX_INPUT_BYTES", "POST", "/api/share", {"code": "", "input": "x" * (MAX_INPUT + 1)}, 413,
+     err(f"the input is {MAX_INPUT + 1} bytes; the limit is {MAX_INPUT}")),
     ("share: code with a lone surrogate", "POST", "/api/share", b'{"code": "a\\udfff"}', 400,
      err("lone surrogate")),
     ("share: code over MAX_CODE_BYTES", "POST", "/api/share", {"code": "x" * (MAX_CODE + 1)}, 413,
@@ -202,7 +225,7 @@ N41 = {"t": [["n", {"i": "41"}]]}
 RUNS = [
     ("a normal script", "POST", "/api/run",
      {"code": "print('hi', 1) return 1, 'two', true, nil, {10, 20}, {a = 1}"}, 200,
-     {"output": "hi\t1\n", "output_b64": None, "error": None, "home": {"t": []},
+     {"output": "hi\t1\n", "output_b64": None, "stderr": "", "stderr_b64": None, "error": None, "home": {"t": []},
       "values": [{"i": "1"}, "two", True, None,
                  {"t": [[{"i": "1"}, {"i": "10"}], [{"i": "2"}, {"i": "20"}]]}, {"t": [["a", {"i": "1"}]]}],
       "stats": lambda s: set(s) == {"instructions", "heap_used", "heap_peak", "elapsed_ms"}}),
@@ -243,6 +266,17 @@ RUNS = [
     ("empty code", "POST", "/api/run", {"code": ""}, 200, {"output": "", "values": [], "error": None}),
     ("extra fields are ignored", "POST", "/api/run", {"code": "return 1", "mode": "server"}, 200,
      {"values": [{"i": "1"}]}),
+    ("stdin, args and name", "POST", "/api/run",
+     {"code": "print(io.read('n') * 2, arg[0], ...) error('x')", "stdin": "21\n", "args": ["a", "é"], "name": "f.lua"},
+     200, {"output": "42\tf.lua\ta\té\n", "error": {"code": -4, "name": "runtime", "message": "f.lua:1: x",
+                                                       "traceback": Has("f.lua:1: in main chunk")}}),
+    ("null stdin, args and name are absent ones", "POST", "/api/run",
+     {"code": "return io.read('a'), #arg, arg[0]", "stdin": None, "args": None, "name": None}, 200,
+     {"values": ["", {"i": "0"}, "input"]}),
+    ("stderr", "POST", "/api/run", {"code": "io.stderr:write('e\\n') warn('@on') warn('w')"}, 200,
+     {"output": "", "stderr": "e\nLua warning: w\n", "stderr_b64": None}),
+    ("bytes on stderr", "POST", "/api/run", {"code": r"io.stderr:write('\255')"}, 200,
+     {"stderr": "\ufffd", "stderr_b64": base64.b64encode(b"\xff").decode()}),
 ]
 
 
@@ -296,7 +330,33 @@ def test_share_same_code_same_id_and_round_trip(client):
     assert other.get_json()["id"] != share["id"]
     assert share["url"] == f"http://localhost/s/{share['id']}"
     got = client.get(f"/api/share/{share['id']}")
-    assert got.status_code == 200 and got.get_json() == {"id": share["id"], "code": code}
+    assert got.status_code == 200 and got.get_json() == {"id": share["id"], "code": code, "input": ""}
+
+
+def test_share_keeps_the_input_and_it_changes_the_id(client):
+    code = "print(io.read('a'))"
+    plain = client.post("/api/share", json={"code": code}).get_json()["id"]
+    with_input = client.post("/api/share", json={"code": code, "input": "line 1\n\ufeffé\n"}).get_json()["id"]
+    other_input = client.post("/api/share", json={"code": code, "input": "line 2\n"}).get_json()["id"]
+    assert len({plain, with_input, other_input}) == 3
+    assert plain == share_id_for(code.encode())
+    assert with_input == share_id_for(code.encode(), "line 1\n\ufeffé\n".encode())
+    assert client.get(f"/api/share/{with_input}").get_json() == {
+        "id": with_input, "code": code, "input": "line 1\n\ufeffé\n"}
+    assert client.get(f"/api/share/{plain}").get_json()["input"] == ""
+
+
+def test_share_database_from_before_inputs_gets_the_column(tmp_path):
+    import sqlite3
+    db = sqlite3.connect(tmp_path / "shares.db")
+    db.execute("CREATE TABLE shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL)")
+    db.execute("INSERT INTO shares VALUES ('AAAAAAAAAAAA', 'print(1)', 0)")
+    db.commit()
+    db.close()
+    client = create_app({"DATA_DIR": str(tmp_path), "TESTING": True}).test_client()
+    assert client.get("/api/share/AAAAAAAAAAAA").get_json() == {"id": "AAAAAAAAAAAA", "code": "print(1)", "input": ""}
+    share = client.post("/api/share", json={"code": "x", "input": "y"}).get_json()
+    assert client.get(f"/api/share/{share['id']}").get_json()["input"] == "y"
 
 
 def test_share_id_is_sha256_urlsafe_base64():
@@ -472,7 +532,7 @@ def test_no_index_html_is_a_404_json(tmp_path):
 def test_defaults(tmp_path):
     app = create_app({"DATA_DIR": str(tmp_path / "a" / "b")})
     assert (tmp_path / "a" / "b" / "shares.db").is_file()
-    assert app.config["MAX_CODE_BYTES"] == 1024 * 1024
+    assert app.config["MAX_CODE_BYTES"] == app.config["MAX_INPUT_BYTES"] == 1024 * 1024
     assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_BODY_BYTES"] == 8 * 1024 * 1024
     ext = app.extensions["wasm_compute"]
     assert ext["limits"]["timeout_ms"] == 5000 and ext["limits"]["memory_bytes_max"] == 64 * 1024 * 1024

@@ -244,7 +244,7 @@ def test_sqlite_home_persists_across_processes(tmp_path):
     db = tmp_path / "h.db"
     script = tmp_path / "counter.lua"
     script.write_text("_home.counter = (_home.counter or 0) + 1\nprint(_home.counter)\n")
-    cli = [sys.executable, "-m", "wasm_compute.cli", "run", str(script), "--home", str(db)]
+    cli = [sys.executable, "-m", "wasm_compute.cli", "run", "--home", str(db), str(script)]
     outputs = [subprocess.run(cli, capture_output=True, text=True, check=True).stdout for _ in range(2)]
     assert outputs == ["1\n", "2\n"]
     with Sandbox(home=SQLiteStore(str(db))) as sb:

@@ -44,10 +44,27 @@ export class LuaObject {
 
 export const NEW_TABLE = Symbol("new table");
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-const utf8Lossy = new TextDecoder("utf-8");
+// Bytes become text exactly: a TextDecoder drops a leading byte order mark
+// (U+FEFF) unless told to keep it, and a Lua string that starts with one must
+// come back with it.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8Lossy = new TextDecoder("utf-8", { ignoreBOM: true });
 export const textEncoder = new TextEncoder();
-export const encodeText = (s) => textEncoder.encode(s);
+
+/** Text as UTF-8 bytes, exactly. A lone surrogate (which only a JavaScript
+ *  string or JSON's \uD800 can hold) becomes its three-byte form, as Python's
+ *  "surrogatepass" writes it (server/wasm_compute/_homejson.py), where a
+ *  TextEncoder would put U+FFFD in its place. */
+export function encodeText(s) {
+  if (s.isWellFormed()) return textEncoder.encode(s);
+  const out = [];
+  for (const ch of s) {
+    const cp = ch.codePointAt(0);
+    if (cp >= 0xd800 && cp <= 0xdfff) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+    else for (const b of textEncoder.encode(ch)) out.push(b);
+  }
+  return new Uint8Array(out);
+}
 
 export class MalformedError extends Error {}
 
@@ -129,9 +146,38 @@ export function writeValue(w, v) {
   else throw new TypeError(`not a store value: ${v}`);
 }
 
+/** The length of the request record of ABI §2.2 for `request`
+ *  ({name, code, stdin, args}, all bytes): five u32 fields, one more per argument. */
+export function requestLength({ name, code, stdin, args }) {
+  return 4 * (5 + args.length) + name.length + code.length + stdin.length + args.reduce((n, a) => n + a.length, 0);
+}
+
+/** Writes the request record of ABI §2.2 at the start of `room` (a view of the
+ *  buffer, at least requestLength(request) bytes). */
+export function writeRequest(room, { flags = 0, name, code, stdin, args }) {
+  const view = new DataView(room.buffer, room.byteOffset, room.byteLength);
+  let at = 0;
+  const u32 = (v) => {
+    view.setUint32(at, v, true);
+    at += 4;
+  };
+  const bytes = (b) => {
+    u32(b.length);
+    room.set(b, at);
+    at += b.length;
+  };
+  u32(flags);
+  bytes(name);
+  bytes(code);
+  bytes(stdin);
+  u32(args.length);
+  args.forEach(bytes);
+}
+
 export function parseRecord(status, bytes) {
   const r = new Reader(bytes);
   const output = r.take(r.u32());
+  const stderr = r.take(r.u32());
   const count = r.u32();
   const values = [];
   for (let i = 0; i < count; i++) values.push(r.value());
@@ -142,7 +188,7 @@ export function parseRecord(status, bytes) {
   const heapUsed = r.view.getUint32(r.at + 8, true);
   const heapPeak = r.view.getUint32(r.at + 12, true);
   if (r.at + 16 !== bytes.length) throw new MalformedError("trailing bytes after the record");
-  return { status, output, values, message, traceback, instructions, heapUsed, heapPeak };
+  return { status, output, stderr, values, message, traceback, instructions, heapUsed, heapPeak };
 }
 
 // ---------------------------------------------------------------- typed JSON (§10)
@@ -199,4 +245,12 @@ export function wireValue(v) {
     if (seen.size === n) pairs = [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   }
   return { t: pairs.map(([k, val]) => [wireValue(k), wireValue(val)]) };
+}
+
+/** A run's request for JSON (POST /api/run, the pyodide worker): stdin and each
+ *  argument a JSON string when it is text, else {"b": base64} (zig/ABI.md §10),
+ *  so bytes that are not UTF-8 arrive unchanged. */
+export function requestJson({ stdin, args, name }) {
+  const bytes = (v) => (typeof v === "string" ? v : wireScalar(v));
+  return { stdin: bytes(stdin), args: args.map(bytes), name: bytes(name) };
 }

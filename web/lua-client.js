@@ -8,7 +8,7 @@
 //   const r = await lua.run("_home.n = (_home.n or 0) + 1 return _home.n");
 //   lua.home()   // _home as typed JSON (zig/ABI.md §10)
 
-import { errorFor, STATUS } from "./abi.js";
+import { errorFor, requestJson, STATUS } from "./abi.js";
 import { parseSnapshot } from "./home-store.js";
 import { mergeHome } from "./home-merge.js";
 
@@ -121,12 +121,23 @@ export class LuaClient extends EventTarget {
   /** Runs `code` on "browser" (a worker), "server" or "pyodide" (a worker
    *  that loads Python at its first run: meanwhile `loading.pyodide` says
    *  what it does, and "progress" events with {engine, text} follow it); resolves to
-   *  {output, outputBase64, values, error, stats, home, engine}. An error named
-   *  "unreachable" means the server could not be asked (nothing ran). */
-  async run(code, { engine = "browser" } = {}) {
+   *  {output, outputBase64, stderr, stderrBase64, values, error, stats, home, engine}.
+   *  An error named "unreachable" means the server could not be asked (nothing ran).
+   *  The request (zig/ABI.md §2.2), the same on every engine: stdin (a string or a
+   *  Uint8Array), args (a list of them), name (the chunk's name: messages read
+   *  `name:3: boom`; "input" when empty). limits ({instructionsMax, memoryBytesMax, ...},
+   *  as the constructor's options.limits) and timeoutMs change the limits of this run
+   *  on the browser and pyodide engines; the server engine runs under the server's own. */
+  async run(code, { engine = "browser", stdin = "", args = [], name = "", limits = null,
+                    timeoutMs = this.timeoutMs } = {}) {
     if (!ENGINES.includes(engine)) throw new Error(`unknown engine: ${engine}`);
     if (this.pending) throw new Error("a script is already running");
-    const result = engine === "server" ? await this.runOnServer(code) : await this.runInWorker(code, engine);
+    // The one request a host refuses by throwing (lua-host.js, Sandbox.eval): refused here, for every engine.
+    if (typeof name === "string" ? name.includes("\0") : name.includes(0)) throw new TypeError("name must not contain a NUL character");
+    const request = { stdin, args: [...args], name };
+    const result = engine === "server"
+      ? await this.runOnServer(code, request)
+      : await this.runInWorker(code, engine, request, limits, timeoutMs);
     result.engine = engine;
     return result;
   }
@@ -138,8 +149,10 @@ export class LuaClient extends EventTarget {
     this.workers[engine].postMessage({ load: true, options: this.workerOptions() });
   }
 
-  workerOptions() {
-    return { ...this.options, wasm: this.wasm, pyodide: this.pyodide, wheel: this.wheel };
+  workerOptions(limits = null) {
+    const options = { ...this.options, wasm: this.wasm, pyodide: this.pyodide, wheel: this.wheel };
+    if (limits) options.limits = { ...this.options.limits, ...limits };
+    return options;
   }
 
   // One handler per worker: progress belongs to no run, the rest to the pending one.
@@ -195,7 +208,7 @@ export class LuaClient extends EventTarget {
     }
   }
 
-  runInWorker(code, engine) {
+  runInWorker(code, engine, request, limits, timeoutMs) {
     const worker = this.workers[engine] ??= this.startWorker(engine);
     const id = this.nextId++;
     return new Promise((resolve) => {
@@ -213,8 +226,8 @@ export class LuaClient extends EventTarget {
         pending.started = performance.now();
         timer = setTimeout(() => {
           this.killWorker(engine);
-          done(this.accept(stopped(STATUS.TIMEOUT, `timeout: the script ran longer than ${this.timeoutMs} ms`, pending.started)));
-        }, this.timeoutMs);
+          done(this.accept(stopped(STATUS.TIMEOUT, `timeout: the script ran longer than ${timeoutMs} ms`, pending.started)));
+        }, timeoutMs);
       };
       pending.done = done;
       pending.crash = (message) => {
@@ -231,11 +244,11 @@ export class LuaClient extends EventTarget {
       };
       this.pending = pending;
       if (engine === "browser") startClock();
-      worker.postMessage({ id, code, home: base, options: this.workerOptions() });
+      worker.postMessage({ id, code, request, home: base, options: this.workerOptions(limits) });
     });
   }
 
-  async runOnServer(code) {
+  async runOnServer(code, { stdin, args, name }) {
     const started = performance.now();
     const base = this.state;
     this.pending = { id: this.nextId++ };
@@ -245,7 +258,7 @@ export class LuaClient extends EventTarget {
         response = await fetch(this.api, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ code, home: base }),
+          body: JSON.stringify({ code, home: base, ...requestJson({ stdin, args, name }) }),
         });
       } catch (e) {
         return this.accept(stopped(STATUS.UNREACHABLE, `the server could not be reached (${e.message})`, started));
@@ -257,7 +270,8 @@ export class LuaClient extends EventTarget {
         const code = [404, 405, 501].includes(response.status) ? STATUS.UNREACHABLE : STATUS.TRAP;
         return this.accept(stopped(code, message, started));
       }
-      return this.accept({ output: body.output, outputBase64: body.output_b64, values: body.values,
+      return this.accept({ output: body.output, outputBase64: body.output_b64 ?? null,
+        stderr: body.stderr ?? "", stderrBase64: body.stderr_b64 ?? null, values: body.values,
         error: body.error, stats: body.stats }, body.home, base);
     } finally {
       this.pending = null;
@@ -292,7 +306,7 @@ function parseStored(text) {
 
 function stopped(code, message, started) {
   return {
-    output: "", outputBase64: null, values: [], error: errorFor(code, message),
+    output: "", outputBase64: null, stderr: "", stderrBase64: null, values: [], error: errorFor(code, message),
     stats: { instructions: 0, heap_used: 0, heap_peak: 0, elapsed_ms: Math.round(performance.now() - started) },
   };
 }

@@ -11,7 +11,7 @@
 
 import {
   STATUS, ROOT_ID, NEW_TABLE, TableRef, LuaTable, LuaObject, Reader, Writer,
-  writeKey, writeValue, parseRecord, wireValue, textOf, lossyText, errorFor, textEncoder,
+  writeKey, writeValue, requestLength, writeRequest, parseRecord, wireValue, textOf, lossyText, errorFor, encodeText,
 } from "./abi.js";
 import { HomeStore, NoSuchTable } from "./home-store.js";
 
@@ -20,7 +20,14 @@ export const DEFAULT_LIMITS = Object.freeze({
   instructionsMax: 1_000_000_000,
   outputBytesMax: 1024 * 1024,
   codeBytesMax: 1024 * 1024,
+  inputBytesMax: 1024 * 1024,
 });
+
+// ABI §2.2: bit 0 of the request's flags.
+const KEEP_GLOBALS = 1;
+// ABI §2: the buffer's room beyond the largest code and input, which the chunk
+// name, the arguments and the record's own fields share.
+const REQUEST_ROOM_BYTES = 64 * 1024;
 
 let compiled = new Map();
 
@@ -40,7 +47,7 @@ export async function compileLua(wasm = "lua.wasm") {
 
 /**
  * options: wasm (URL, bytes or Module), store (a HomeStore), limits
- * ({memoryBytesMax, instructionsMax, outputBytesMax, codeBytesMax}),
+ * ({memoryBytesMax, instructionsMax, outputBytesMax, codeBytesMax, inputBytesMax}),
  * clock (null for the real clock, or fixed Unix seconds), randomSeed (null for a
  * generator that runs on across evals, or an integer: every eval draws the same numbers).
  */
@@ -72,6 +79,7 @@ export class LuaHost {
       : (BigInt(words[0] & 0x7fffffff) << 32n) | BigInt(words[1]);
     limitsRecord.setBigInt64(24, seed, true);
     limitsRecord.setUint32(32, randomSeed !== null ? 1 : 0, true);
+    limitsRecord.setUint32(36, this.limits.inputBytesMax, true);
     this.view = null;
     this.memory().set(new Uint8Array(limitsRecord.buffer), ex.get_buffer_ptr());
     const status = ex.init(); // ABI §1.2
@@ -159,27 +167,40 @@ export class LuaHost {
 
   /**
    * Runs one eval (ABI §1.3) and returns
-   * {output, outputBase64, values, error, stats}: output is text (invalid UTF-8
-   * replaced; outputBase64 carries the exact bytes then), values are typed JSON
-   * (ABI §10, null for nil), error is null or {code, name, message, traceback}.
+   * {output, outputBase64, stderr, stderrBase64, values, error, stats}: output
+   * and stderr are text (invalid UTF-8 replaced; outputBase64 / stderrBase64
+   * carry the exact bytes then, else null), values are typed JSON (ABI §10,
+   * null for nil), error is null or {code, name, message, traceback}.
+   * The request (ABI §2.2): stdin (a string or bytes, the script's standard
+   * input), args (strings or bytes: `...` and arg[1..n]), name (the chunk's
+   * name, so messages read `name:3: boom`; "input" when empty), keepGlobals
+   * (the next eval sees the globals this one leaves, as a REPL's lines do).
    */
-  run(code) {
+  run(code, { stdin = "", args = [], name = "", keepGlobals = false } = {}) {
     const started = performance.now();
-    const room = this.memory().subarray(this.buffer, this.buffer + this.limits.codeBytesMax);
-    let length;
-    if (typeof code === "string") {
-      // Straight into the buffer; a string that does not fit is over the limit.
-      const { read, written } = textEncoder.encodeInto(code, room);
-      length = read === code.length ? written : this.limits.codeBytesMax + 1;
-      if (read !== code.length) length = Math.max(length, textEncoder.encode(code).length);
-    } else {
-      length = code.length;
-      if (length <= room.length) room.set(code);
+    if (typeof name === "string" ? name.includes("\0") : name.includes(0)) {
+      throw new TypeError("name must not contain a NUL character"); // as Sandbox.eval refuses it
     }
-    if (length > this.limits.codeBytesMax) {
+    const request = {
+      flags: keepGlobals ? KEEP_GLOBALS : 0,
+      name: bytesOf(name), code: bytesOf(code), stdin: bytesOf(stdin), args: args.map(bytesOf),
+    };
+    // ABI §2: over a limit is -2, said before anything reaches the module.
+    if (request.code.length > this.limits.codeBytesMax) {
       return this.failure(STATUS.INVALID_SIZE,
-        `the code is ${length} bytes; the limit is ${this.limits.codeBytesMax}`, started);
+        `the code is ${request.code.length} bytes; the limit is ${this.limits.codeBytesMax}`, started);
     }
+    if (request.stdin.length > this.limits.inputBytesMax) {
+      return this.failure(STATUS.INVALID_SIZE,
+        `the input is ${request.stdin.length} bytes; the limit is ${this.limits.inputBytesMax}`, started);
+    }
+    // A request larger than the buffer would overwrite the module's memory past it.
+    const length = requestLength(request);
+    if (length > this.bufferSize) {
+      return this.failure(STATUS.INVALID_SIZE, `the request is ${length} bytes; the buffer holds ${this.bufferSize}` +
+        ` (the name and arguments share ${REQUEST_ROOM_BYTES} bytes)`, started);
+    }
+    writeRequest(this.memory().subarray(this.buffer, this.buffer + length), request);
     let status;
     try {
       status = this.exports.compute(this.buffer, length);
@@ -192,10 +213,9 @@ export class LuaHost {
     const ptr = this.words.getUint32(this.buffer, true);
     const len = this.words.getUint32(this.buffer + 4, true);
     const raw = parseRecord(status, memory.subarray(ptr, ptr + len));
-    const text = textOf(raw.output);
     return {
-      output: text ?? lossyText(raw.output),
-      outputBase64: text === null ? wireValue(raw.output).b : null,
+      ...textAndBase64("output", raw.output),
+      ...textAndBase64("stderr", raw.stderr),
       values: status === STATUS.SUCCESS ? raw.values.map(wireValue) : [],
       error: status === STATUS.SUCCESS ? null : errorFor(status, raw.message, raw.traceback),
       stats: {
@@ -207,7 +227,7 @@ export class LuaHost {
 
   failure(code, message, started) {
     return {
-      output: "", outputBase64: null, values: [], error: errorFor(code, message),
+      output: "", outputBase64: null, stderr: "", stderrBase64: null, values: [], error: errorFor(code, message),
       stats: { instructions: 0, heap_used: 0, heap_peak: 0, elapsed_ms: Math.round((performance.now() - started) * 1000) / 1000 },
     };
   }
@@ -220,6 +240,20 @@ export class LuaHost {
   }
 
   collectGarbage() { this.exports.run_gc(); }
+}
+
+// A Lua string from the caller: text as its UTF-8 bytes, bytes as they are.
+function bytesOf(v) {
+  if (typeof v === "string") return encodeText(v);
+  if (v instanceof Uint8Array) return v;
+  throw new TypeError(`expected a string or a Uint8Array, not ${typeof v}`);
+}
+
+// {name: text, nameBase64: null}, or for bytes that are not UTF-8
+// {name: text with U+FFFD, nameBase64: the exact bytes}.
+function textAndBase64(name, bytes) {
+  const text = textOf(bytes);
+  return { [name]: text ?? lossyText(bytes), [name + "Base64"]: text === null ? wireValue(bytes).b : null };
 }
 
 export { HomeStore, ROOT_ID };

@@ -5,12 +5,14 @@
 // (lua-client.js). Each run brings `_home` as typed JSON (zig/ABI.md §10)
 // and takes it back.
 //
-// Messages in: {id, code, home, options}, options carrying the URLs of
+// Messages in: {id, code, request, home, options}, request the run's
+// {stdin, args, name} (web/lua-client.js `run`), options carrying the URLs of
 // lua.wasm (wasm), Pyodide's folder (pyodide) and the wasm_compute wheel
 // (wheel); {load: true, options} only loads. Messages out: {progress} while
 // Python loads, {id, started} when the script starts, then
 // {id, result, home} or {id, failure}.
 
+import { requestJson } from "./abi.js";
 import { compileLua } from "./lua-host.js";
 
 let loading = null; // a Promise of the run function, made at the first message
@@ -43,7 +45,7 @@ async function fetchBytes(url) {
 function progress(text) { self.postMessage({ progress: text }); }
 
 self.onmessage = async ({ data }) => {
-  const { id, code, home, options } = data;
+  const { id, code, home, options, request } = data;
   if (data.load) {
     loading ??= load(options);
     loading.catch(() => { loading = null; }); // the next run tries again, and reports
@@ -61,7 +63,7 @@ self.onmessage = async ({ data }) => {
   self.postMessage({ id, started: true });
   try {
     const { limits, clock, randomSeed } = options;
-    const answer = run(code, JSON.stringify({ home, options: { limits, clock, randomSeed } }));
+    const answer = run(code, JSON.stringify({ home, options: { limits, clock, randomSeed }, ...requestJson(request) }));
     self.postMessage({ id, ...answer });
   } catch (e) {
     self.postMessage({ id, failure: String(e?.message ?? e) });

@@ -23,7 +23,7 @@ from . import _abi, _homejson
 from ._bridge import BridgeImports, HomeBridge
 from ._sandbox import Sandbox
 from ._store import MemoryStore
-from ._wire import encode_value
+from ._wire import base64_unless_text, encode_value
 
 _HEADER = struct.Struct("<II")
 
@@ -174,7 +174,8 @@ def _sandbox(wasm, options: dict) -> Sandbox:
 def run_json(wasm, code: str, request: str) -> str:
     """One run for web/pyodide-worker.js. request: JSON {home, options, stdin?, args?, name?,
     keepGlobals?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others what
-    Sandbox.eval takes (ABI §2.2). Answers JSON {result, home}: the result in the shape of
+    Sandbox.eval takes (ABI §2.2), each string a JSON string or, for bytes that are not
+    UTF-8, {"b": base64} (web/abi.js `requestJson`). Answers JSON {result, home}: the result in the shape of
     the browser engine's (web/lua-host.js `run`) and the `_home` after the run.
     Strings cross into JavaScript in one piece, cheaper than converting nested objects."""
     global _worker
@@ -182,17 +183,18 @@ def run_json(wasm, code: str, request: str) -> str:
     sandbox = _sandbox(wasm, data.get("options") or {})
     try:
         _homejson.load(sandbox.store, data["home"])
-        r = sandbox.eval(code, stdin=data.get("stdin"), args=data.get("args") or (), name=data.get("name"),
-                         keep_globals=bool(data.get("keepGlobals")))
+        r = sandbox.eval(code, stdin=_request_bytes(data.get("stdin")),
+                         args=[_request_bytes(a) for a in data.get("args") or ()],
+                         name=_request_bytes(data.get("name")), keep_globals=bool(data.get("keepGlobals")))
         home = _homejson.dump(sandbox.store)
     except BaseException:
         _worker = None
         raise
     result = {
         "output": r.output,
-        "outputBase64": _base64_unless_text(r.output_bytes),
+        "outputBase64": base64_unless_text(r.output_bytes),
         "stderr": r.stderr,
-        "stderrBase64": _base64_unless_text(r.stderr_bytes),
+        "stderrBase64": base64_unless_text(r.stderr_bytes),
         "values": [encode_value(v) for v in r.raw_values],
         "error": r.error.to_dict() if r.error is not None else None,
         "stats": r.stats.to_dict(),
@@ -200,10 +202,11 @@ def run_json(wasm, code: str, request: str) -> str:
     return json.dumps({"result": result, "home": home})
 
 
-def _base64_unless_text(data: bytes) -> str | None:
-    """None when `data` is valid UTF-8 (its text says it all), else its exact bytes in base64."""
-    try:
-        data.decode("utf-8")
+def _request_bytes(v) -> bytes | None:
+    """A string of the request as bytes: text (lone surrogates kept, as _homejson keeps
+    them), or {"b": base64} for bytes that are not UTF-8."""
+    if v is None:
         return None
-    except UnicodeDecodeError:
-        return base64.b64encode(data).decode("ascii")
+    if isinstance(v, str):
+        return v.encode("utf-8", "surrogatepass")
+    return base64.b64decode(v["b"], validate=True)

@@ -53,3 +53,13 @@ def encode_bytes(b: bytes):
         return b.decode("utf-8")
     except UnicodeDecodeError:
         return {"b": base64.b64encode(b).decode("ascii")}
+
+
+def base64_unless_text(data: bytes) -> str | None:
+    """A stream's exact bytes for JSON, beside its text (`output_b64`, `stderr_b64`): None
+    when `data` is valid UTF-8 (its text says it all), else the bytes in base64."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode("ascii")

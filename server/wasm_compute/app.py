@@ -7,9 +7,15 @@ Routes
     GET  /                   web/index.html
     GET  /<path>             a file of web/ (no listings, no dot-files, no way out of web/),
                              Pyodide (web/pyodide/) and the wheel (web/python/) included
-    POST /api/run            {"code", "home"?} -> {"output", "output_b64", "values", "error", "home", "stats"}
-    POST /api/share          {"code"} -> {"id", "url"}
-    GET  /api/share/<id>     {"id", "code"}
+    POST /api/run            {"code", "home"?, "stdin"?, "args"?, "name"?}
+                             -> {"output", "output_b64", "stderr", "stderr_b64", "values", "error", "home", "stats"}
+                             stdin: the script's standard input (a string); args: its arguments
+                             (a list of strings, `...` and arg[1..n]); name: its chunk name
+                             (messages read `name:3: boom`; "input" by default). stderr holds
+                             io.stderr and warnings; a *_b64 field carries the exact bytes when
+                             the text is not valid UTF-8 (else it is null).
+    POST /api/share          {"code", "input"?} -> {"id", "url"}
+    GET  /api/share/<id>     {"id", "code", "input"}   (input: the run's standard input, "" if none)
     GET  /s/<id>             the page (it fetches /api/share/<id> itself); 404 status for an unknown id
     GET  /api/health         {"ok": true}
 
@@ -42,7 +48,7 @@ from werkzeug.security import safe_join
 from . import _homejson
 from ._sandbox import Sandbox
 from ._store import MemoryStore, StoreError
-from ._wire import encode_value
+from ._wire import base64_unless_text, encode_value
 
 _MiB = 1024 * 1024
 
@@ -121,13 +127,14 @@ def default_web_dir() -> Path:
 
 def create_app(config: dict | None = None) -> Flask:
     """The playground as a Flask app. config: DATA_DIR, WEB_DIR, MAX_CODE_BYTES,
-    MAX_BODY_BYTES, SANDBOX_LIMITS (Sandbox keyword arguments, over the defaults),
+    MAX_INPUT_BYTES (a run's stdin), MAX_BODY_BYTES, SANDBOX_LIMITS (Sandbox keyword arguments, over the defaults),
     plus any Flask setting."""
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(
         DATA_DIR="data",
         WEB_DIR=None,
         MAX_CODE_BYTES=1 * _MiB,
+        MAX_INPUT_BYTES=1 * _MiB,
         MAX_BODY_BYTES=8 * _MiB,
         SANDBOX_LIMITS={},
     )
@@ -138,7 +145,8 @@ def create_app(config: dict | None = None) -> Flask:
     web_dir = Path(cfg["WEB_DIR"]) if cfg["WEB_DIR"] else default_web_dir()
     data_dir = Path(cfg["DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
-    limits = {**DEFAULT_SANDBOX_LIMITS, "code_bytes_max": cfg["MAX_CODE_BYTES"], **cfg["SANDBOX_LIMITS"]}
+    limits = {**DEFAULT_SANDBOX_LIMITS, "code_bytes_max": cfg["MAX_CODE_BYTES"],
+              "input_bytes_max": cfg["MAX_INPUT_BYTES"], **cfg["SANDBOX_LIMITS"]}
     Sandbox(**limits).close()  # a bad limit fails here, not at the first run; loads the module
     shares = ShareStore(data_dir / "shares.db")
     app.extensions["wasm_compute"] = {"web_dir": web_dir, "shares": shares, "limits": limits}
@@ -206,6 +214,13 @@ def create_app(config: dict | None = None) -> Flask:
     def run():
         body = json_object()
         code = code_field(body)
+        stdin = text_field(body, "stdin")
+        if stdin is not None and len(stdin) > cfg["MAX_INPUT_BYTES"]:
+            raise ApiError(413, f"the input is {len(stdin)} bytes; the limit is {cfg['MAX_INPUT_BYTES']}")
+        args = args_field(body)
+        name = text_field(body, "name")
+        if name is not None and b"\0" in name:
+            raise ApiError(400, 'the field "name" must not contain a NUL character')
         store = MemoryStore()
         home = body.get("home")
         if home is not None:
@@ -214,16 +229,13 @@ def create_app(config: dict | None = None) -> Flask:
             except (_homejson.HomeJSONError, StoreError) as e:
                 raise ApiError(400, str(e)) from None
         with Sandbox(home=store, **limits) as sb:
-            r = sb.eval(code)
+            r = sb.eval(code, stdin=stdin, args=args, name=name)
             final_home = _homejson.dump(store)
-        try:
-            r.output_bytes.decode("utf-8")
-            output_b64 = None
-        except UnicodeDecodeError:
-            output_b64 = base64.b64encode(r.output_bytes).decode("ascii")
         return {
             "output": r.output,
-            "output_b64": output_b64,
+            "output_b64": base64_unless_text(r.output_bytes),
+            "stderr": r.stderr,
+            "stderr_b64": base64_unless_text(r.stderr_bytes),
             "values": [encode_value(v) for v in r.raw_values],
             "error": r.error.to_dict() if r.error is not None else None,
             "home": final_home,
@@ -232,19 +244,23 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.post("/api/share")
     def share_create():
-        code = code_field(json_object())
-        share_id = share_id_for(code)
-        stored = shares.put(share_id, code.decode("utf-8"))
-        if stored != code.decode("utf-8"):
+        body = json_object()
+        code = code_field(body)
+        stdin = share_input_field(body)
+        share_id = share_id_for(code, stdin)
+        wanted = (code.decode("utf-8"), stdin.decode("utf-8"))
+        stored = shares.put(share_id, *wanted)
+        if stored != wanted:
             raise RuntimeError(f"share id collision on {share_id}")
         return {"id": share_id, "url": request.host_url + "s/" + share_id}
 
     @app.get("/api/share/<share_id>")
     def share_get(share_id: str):
-        code = shares.get(share_id) if SHARE_ID.fullmatch(share_id) else None
-        if code is None:
+        stored = shares.get(share_id) if SHARE_ID.fullmatch(share_id) else None
+        if stored is None:
             raise ApiError(404, "no such share")
-        return {"id": share_id, "code": code}
+        code, stdin = stored
+        return {"id": share_id, "code": code, "input": stdin}
 
     def json_object() -> dict:
         # A JSON content type cannot be sent by a plain form of another site
@@ -260,19 +276,41 @@ def create_app(config: dict | None = None) -> Flask:
             raise ApiError(400, "the body must be a JSON object")
         return data
 
+    def text_field(body: dict, field: str) -> bytes | None:
+        """An optional string field, as UTF-8; None when absent or null."""
+        value = body.get(field)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ApiError(400, f'the field "{field}" must be a string')
+        return _utf8(value, f'the field "{field}"')
+
+    def args_field(body: dict) -> list[bytes]:
+        args = body.get("args")
+        if args is None:
+            return []
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise ApiError(400, 'the field "args" must be a list of strings')
+        return [_utf8(a, f'the field "args" (item {i + 1})') for i, a in enumerate(args)]
+
     def code_field(body: dict) -> bytes:
         if "code" not in body:
             raise ApiError(400, 'the field "code" is missing')
         code = body["code"]
         if not isinstance(code, str):
             raise ApiError(400, 'the field "code" must be a string')
-        try:
-            data = code.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ApiError(400, 'the field "code" is not valid Unicode (a lone surrogate)') from None
+        data = _utf8(code, 'the field "code"')
         if len(data) > cfg["MAX_CODE_BYTES"]:
             raise ApiError(413, f"the code is {len(data)} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
         return data
+
+    def share_input_field(body: dict) -> bytes:
+        """The optional "input" of a share (the standard input of its runs), at most
+        MAX_INPUT_BYTES as a run's."""
+        stdin = text_field(body, "input") or b""
+        if len(stdin) > cfg["MAX_INPUT_BYTES"]:
+            raise ApiError(413, f"the input is {len(stdin)} bytes; the limit is {cfg['MAX_INPUT_BYTES']}")
+        return stdin
 
     # ---- the page -----------------------------------------------------------
 
@@ -335,9 +373,18 @@ def content_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def share_id_for(code: bytes) -> str:
-    """The first 12 characters of the URL-safe base64 of sha256(code)."""
-    return base64.urlsafe_b64encode(hashlib.sha256(code).digest()).decode("ascii")[:12]
+def share_id_for(code: bytes, stdin: bytes = b"") -> str:
+    """The first 12 characters of the URL-safe base64 of sha256(code), or with an input of
+    sha256(code NUL input): a share without input keeps the id it had before inputs."""
+    content = code if not stdin else code + b"\0" + stdin
+    return base64.urlsafe_b64encode(hashlib.sha256(content).digest()).decode("ascii")[:12]
+
+
+def _utf8(text: str, what: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, f"{what} is not valid Unicode (a lone surrogate)") from None
 
 
 def _reject_constant(name: str):
@@ -361,8 +408,8 @@ class _ShareAlias:
 
 
 class ShareStore:
-    """Shared code in SQLite (WAL), one connection per call: safe from several
-    threads and processes."""
+    """Shared code and its input in SQLite (WAL), one connection per call: safe from
+    several threads and processes."""
 
     def __init__(self, path: Path, timeout_s: float = 30.0):
         self.path = path
@@ -380,24 +427,30 @@ class ShareStore:
             raise ApiError(503, f"shares are unavailable: {e}") from None
         try:
             db.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
-            db.execute("CREATE TABLE IF NOT EXISTS shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL)")
+            db.execute("CREATE TABLE IF NOT EXISTS shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL, "
+                       "input TEXT NOT NULL DEFAULT '')")
+            # A database made before shares had an input gets the column (empty for old shares).
+            if "input" not in {row[1] for row in db.execute("PRAGMA table_info(shares)")}:
+                db.execute("ALTER TABLE shares ADD COLUMN input TEXT NOT NULL DEFAULT ''")
             yield db
         except sqlite3.Error as e:
             raise ApiError(503, f"shares are unavailable: {e}") from None
         finally:
             db.close()
 
-    def put(self, share_id: str, code: str) -> str:
-        """Stores `code` under `share_id` unless it is there; returns what is stored."""
+    def put(self, share_id: str, code: str, stdin: str = "") -> tuple[str, str]:
+        """Stores `code` and its input under `share_id` unless it is there; returns what is
+        stored, (code, input)."""
         with self._connect() as db:
-            db.execute("INSERT OR IGNORE INTO shares(id, code, created) VALUES (?, ?, ?)",
-                       (share_id, code, time.time()))
-            return db.execute("SELECT code FROM shares WHERE id = ?", (share_id,)).fetchone()[0]
+            db.execute("INSERT OR IGNORE INTO shares(id, code, created, input) VALUES (?, ?, ?, ?)",
+                       (share_id, code, time.time(), stdin))
+            return tuple(db.execute("SELECT code, input FROM shares WHERE id = ?", (share_id,)).fetchone())
 
-    def get(self, share_id: str) -> str | None:
+    def get(self, share_id: str) -> tuple[str, str] | None:
+        """(code, input) of `share_id`, or None."""
         with self._connect() as db:
-            row = db.execute("SELECT code FROM shares WHERE id = ?", (share_id,)).fetchone()
-        return row[0] if row else None
+            row = db.execute("SELECT code, input FROM shares WHERE id = ?", (share_id,)).fetchone()
+        return tuple(row) if row else None
 
 
 def _url(host: str, port: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -65,29 +66,45 @@ def _make_sandbox(args) -> Sandbox:
     return Sandbox(home=home, timeout_ms=args.timeout_ms)
 
 
+def _read_stdin() -> bytes:
+    """This command's standard input, whole, for the script; a terminal (or none) gives
+    an empty one: the script runs before anyone could type it."""
+    stream = sys.stdin
+    if stream is None or stream.closed or stream.isatty():
+        return b""
+    return stream.buffer.read()
+
+
 def cmd_run(args) -> int:
+    """As `lua FILE ARG...`: the chunk is named FILE, the arguments are `...` and `arg`,
+    stdin is the script's, its stdout and stderr are ours (stdout first, after the run)."""
     try:
         with open(args.file, "rb") as f:
             code = f.read()
     except OSError as exc:
         print(f"wasm-compute: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
+    stdin = _read_stdin()
     with _make_sandbox(args) as sb:
-        r = sb.eval(code)
+        r = sb.eval(code, stdin=stdin, args=[os.fsencode(a) for a in args.args], name=os.fsencode(args.file))
     sys.stdout.buffer.write(r.output_bytes)
     sys.stdout.flush()
+    sys.stderr.buffer.write(r.stderr_bytes)
+    sys.stderr.flush()
     if r.error is not None:
-        print(r.error.message, file=sys.stderr)
+        print(f"wasm-compute: {r.error.message}", file=sys.stderr)
         if r.error.traceback:
             print(r.error.traceback, file=sys.stderr)
         return 1
-    for v in r.values:
-        print(format_value(v))
+    if args.values:
+        for v in r.values:
+            print(format_value(v))
     return 0
 
 
 def cmd_repl(args) -> int:
-    print("wasm-compute REPL (Lua 5.4). Globals last one line; _home persists. Ctrl-D quits.")
+    print("wasm-compute REPL (Lua 5.4): globals persist from line to line, as in lua; _home persists"
+          f" {'in ' + args.home if args.home else 'until you quit'}. Ctrl-D quits.")
     with _make_sandbox(args) as sb:
         pending = ""
         while True:
@@ -101,15 +118,18 @@ def cmd_repl(args) -> int:
                 pending = ""
                 continue
             source = pending + line
-            # As lua.c: try the line as an expression first, then as a statement.
-            r = sb.eval("return " + source)
+            # As lua.c: try the line as an expression first, then as a statement; the
+            # chunk is "stdin", and each line sees the globals of the lines before.
+            r = sb.eval("return " + source, name="stdin", keep_globals=True)
             if r.error is not None and r.error.name == "syntax":
-                r = sb.eval(source)
+                r = sb.eval(source, name="stdin", keep_globals=True)
             if r.error is not None and r.error.name == "syntax" and r.error.message.endswith("<eof>"):
                 pending = source + "\n"
                 continue
             pending = ""
             sys.stdout.write(r.output)
+            sys.stdout.flush()
+            sys.stderr.write(r.stderr)
             if r.error is not None:
                 print(r.error.message, file=sys.stderr)
             elif r.values:
@@ -160,13 +180,25 @@ def cmd_export(args) -> int:
     return 0
 
 
+RUN_DESCRIPTION = """Runs FILE as `lua FILE ARG...` would. The script's standard input is this
+command's, read whole before the script starts when it is a file or a pipe; from a terminal it
+is empty. Its standard output and standard error are written here after it ends, stdout
+first. An error is reported on stderr as `wasm-compute: FILE:LINE: message` with its
+traceback, and the exit status is 1."""
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wasm-compute", description="A sandboxed Lua 5.4 with a persistent _home.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, helptext in (("run", "run a Lua file"), ("repl", "interactive Lua")):
-        p = sub.add_parser(name, help=helptext)
+        p = sub.add_parser(name, help=helptext, description=RUN_DESCRIPTION if name == "run" else None)
         if name == "run":
-            p.add_argument("file", help="the Lua source file")
+            p.add_argument("file", help="the Lua source file (its name is the chunk's: errors read FILE:3: ...)")
+            # Everything after FILE is the script's, options too, as with lua.
+            p.add_argument("args", nargs=argparse.REMAINDER, metavar="ARG",
+                           help="the script's arguments: ... and arg[1..n] (options go before FILE)")
+            p.add_argument("--values", action="store_true",
+                           help="print what the chunk returns, one value per line (lua prints nothing)")
         p.add_argument("--home", metavar="DB", help="keep _home in this SQLite file (default: in memory)")
         p.add_argument("--timeout-ms", type=int, default=10_000, help="wall-clock limit per eval (default 10000)")
     p = sub.add_parser("serve", help="serve the playground")

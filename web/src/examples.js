@@ -1,5 +1,6 @@
 // The examples menu: small Lua scripts, each showing one thing the sandbox
-// does. The first is the page's default script.
+// does, with the standard input some of them read (input; absent: the Input
+// box is left as it is). The first is the page's default script.
 
 export const EXAMPLES = [
   {
@@ -155,6 +156,26 @@ print(("f(a, g(b, c), d) + h(x)"):match("%b()"))
 
 return levels, fields
 `,
+  },
+  {
+    id: "stdin",
+    title: "Reading input",
+    code: `-- The Input box under the editor is the script's standard input:
+-- io.read and io.lines() read it, as they read a terminal or a pipe.
+-- Warnings and io.stderr go to the stderr box, apart from the output.
+
+local total, count = 0, 0
+for line in io.lines() do
+  local n = tonumber(line)
+  if n then
+    total, count = total + n, count + 1
+  else
+    io.stderr:write(("skipped %q: not a number\\n"):format(line))
+  end
+end
+print(("%d numbers, sum %g, mean %g"):format(count, total, count > 0 and total / count or 0))
+`,
+    input: "3\n4.5\nseven\n10\n",
   },
   {
     id: "limits",

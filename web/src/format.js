@@ -3,6 +3,10 @@
 // cannot carry); this module turns them into the text Lua itself would print,
 // and turns what a user types in the _home inspector into typed JSON again.
 // Everything here returns plain strings: callers put them in textContent.
+// Bytes become text through web/abi.js only, which keeps a leading byte order
+// mark (a plain TextDecoder drops it).
+
+import { encodeText, lossyText, textOf, unbase64, wireScalar } from "../abi.js";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -31,11 +35,7 @@ export function luaType(v) {
 
 /** Bytes of a string value: a JSON string is UTF-8 text, {"b": …} is base64. */
 export function stringBytes(v) {
-  if (typeof v === "string") return new TextEncoder().encode(v);
-  const s = atob(v.b);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
+  return typeof v === "string" ? encodeText(v) : unbase64(v.b);
 }
 
 /** A float as Lua 5.4 prints it: "%.14g", plus ".0" when it looks like an integer. */
@@ -97,10 +97,17 @@ function roundedDigits(x, n) {
   return [digits, exp];
 }
 
+// Invisible characters (format controls such as a byte order mark, U+FEFF, or
+// a zero-width space) are written as \u{…} in a literal, so that the
+// inspector shows them; Lua reads the escape back as the same bytes.
+const INVISIBLE = /\p{Cf}/u;
+const invisibleEscape = (ch) => `\\u{${ch.codePointAt(0).toString(16).toUpperCase()}}`;
+
 /** A string as a Lua literal: "…" with escapes; bytes that are not UTF-8 as \xNN. */
 export function quoteString(v) {
   if (typeof v === "string") {
-    return `"${v.replace(/[\x00-\x1f"\\\x7f]/g, (c, at) => escapeByte(c.charCodeAt(0), v.charCodeAt(at + 1)))}"`;
+    return `"${v.replace(/[\x00-\x1f"\\\x7f]|\p{Cf}/gu, (c, at) =>
+      (INVISIBLE.test(c) ? invisibleEscape(c) : escapeByte(c.charCodeAt(0), v.charCodeAt(at + 1))))}"`;
   }
   const bytes = stringBytes(v);
   let out = '"';
@@ -109,7 +116,8 @@ export function quoteString(v) {
     const b = bytes[i];
     const n = utf8SequenceLength(bytes, i);
     if (n > 1) {
-      out += new TextDecoder().decode(bytes.subarray(i, i + n));
+      const ch = lossyText(bytes.subarray(i, i + n));
+      out += INVISIBLE.test(ch) ? invisibleEscape(ch) : ch;
       i += n;
       continue;
     }
@@ -135,12 +143,7 @@ function utf8SequenceLength(bytes, i) {
   const n = b >= 0xf0 && b <= 0xf4 ? 4 : b >= 0xe0 ? (b <= 0xef ? 3 : 0) : b >= 0xc2 && b <= 0xdf ? 2 : 0;
   if (n === 0 || i + n > bytes.length) return 1;
   for (let k = 1; k < n; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return 1;
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(i, i + n));
-    return n;
-  } catch {
-    return 1;
-  }
+  return textOf(bytes.subarray(i, i + n)) === null ? 1 : n;
 }
 
 /** One value as Lua shows it. top: a string at the top is its raw text (as
@@ -165,7 +168,7 @@ function format(v, top, indent) {
     case "float": return formatFloat(v.f);
     case "string":
       if (!top) return quoteString(v);
-      return typeof v === "string" ? v : new TextDecoder().decode(stringBytes(v));
+      return typeof v === "string" ? v : lossyText(stringBytes(v));
     case "table": return formatTable(v.t, indent);
     default: return "o" in v ? String(v.o) : JSON.stringify(v);
   }
@@ -245,7 +248,7 @@ export function parseLiteral(input) {
   }
   if (/^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$/.test(text)) return floatValue(Number(text));
   if (text.length >= 2 && (text[0] === '"' || text[0] === "'") && text.at(-1) === text[0]) {
-    return bytesValue(unescape(text.slice(1, -1), text[0]));
+    return wireScalar(unescape(text.slice(1, -1), text[0])); // text when UTF-8, else {"b": …}
   }
   return input;
 }
@@ -258,22 +261,11 @@ function floatValue(f) {
   return { f };
 }
 
-function bytesValue(bytes) {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    let s = "";
-    for (const b of bytes) s += String.fromCharCode(b);
-    return { b: btoa(s) };
-  }
-}
-
 const SIMPLE_ESCAPES = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, "\\": 92, '"': 34, "'": 39, "\n": 10 };
 
 // The body of a quoted Lua string to bytes, with Lua's escapes (§3.1 of the manual).
 function unescape(body, quote) {
   const out = [];
-  const encoder = new TextEncoder();
   let i = 0;
   while (i < body.length) {
     const c = body[i];
@@ -281,7 +273,7 @@ function unescape(body, quote) {
     if (c !== "\\") {
       const cp = body.codePointAt(i);
       const ch = String.fromCodePoint(cp);
-      out.push(...encoder.encode(ch));
+      out.push(...encodeText(ch));
       i += ch.length;
       continue;
     }
@@ -305,7 +297,7 @@ function unescape(body, quote) {
       if (!m) throw new LiteralError("\\u needs a code point in braces: \\u{48}");
       const cp = parseInt(m[1], 16);
       if (cp > 0x10ffff) throw new LiteralError("\\u{…} is past U+10FFFF");
-      out.push(...encoder.encode(String.fromCodePoint(cp)));
+      out.push(...encodeText(String.fromCodePoint(cp)));
       i += 4 + m[1].length; // \\u{…}
       continue;
     }

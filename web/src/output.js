@@ -1,4 +1,5 @@
-// The output panel: what a run printed, what it returned (as Lua shows
+// The output panel: what a run printed, what it wrote to standard error (a
+// region of its own, styled as a warning), what it returned (as Lua shows
 // values), its error, and a line of facts (engine, time, memory). Every piece
 // of text goes in through textContent: output is never read as HTML.
 
@@ -62,6 +63,7 @@ export class OutputPanel {
     this.root.removeAttribute("aria-busy");
     const parts = [...(note ? [this.note(note)] : []), this.facts(result, stopped)];
     if (result.output) parts.push(el("pre", "stdout", result.output));
+    if (result.stderr) parts.push(this.stderr(result.stderr));
     if (result.values?.length) {
       const block = el("div", "returns");
       block.append(el("span", "label", "returned"), el("pre", "values", formatValues(result.values)));
@@ -71,10 +73,20 @@ export class OutputPanel {
       parts.push(el("p", "status stopped", "Stopped: the script was ended by the user. _home keeps its state from before this run."));
     } else if (result.error) {
       parts.push(this.error(result.error, hint, title));
-    } else if (!result.output && !result.values?.length) {
+    } else if (!result.output && !result.stderr && !result.values?.length) {
       parts.push(el("p", "status quiet", "The script ran and printed nothing."));
     }
     this.root.replaceChildren(...parts);
+  }
+
+  // A region named for screen readers ("Standard error"), with a visible label.
+  stderr(text) {
+    const box = el("section", "stderr");
+    box.setAttribute("aria-label", "Standard error");
+    const label = el("span", "label", "stderr");
+    label.setAttribute("aria-hidden", "true");
+    box.append(label, el("pre", "stderr-text", text));
+    return box;
   }
 
   error(error, hint, title) {

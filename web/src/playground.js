@@ -1,9 +1,12 @@
-// The playground page: wires the editor, the output panel, the _home
-// inspector, share links and the examples menu to one LuaClient, and exposes
-// the same runs to tests as window.wasmCompute = {ready, run(code, {engine}),
-// home(), setHome(snapshot)}; ready resolves once lua.wasm compiles, when the
-// page also sets <html data-ready="true">. A Server run that finds no server
-// runs again in Pyodide, and says so (runWithFallback).
+// The playground page: wires the editor, the input box, the output panel,
+// the _home inspector, share links and the examples menu to one LuaClient,
+// and exposes the same runs to tests as window.wasmCompute = {ready,
+// run(code, {engine, stdin, args, name, limits}), home(), setHome(snapshot)};
+// ready resolves once lua.wasm compiles, when the page also sets
+// <html data-ready="true">. A Server run that finds no server runs again in
+// Pyodide, and says so (runWithFallback). The Run button runs the editor's
+// code as the chunk `main.lua` (messages read `main.lua:3: …`) with the
+// input box as its standard input.
 
 import { ENGINES, LuaClient } from "../lua-client.js";
 import { compileLua } from "../lua-host.js";
@@ -12,7 +15,7 @@ import { OutputPanel } from "./output.js";
 import { Inspector } from "./inspector.js";
 import { EXAMPLES, DEFAULT_EXAMPLE, exampleById } from "./examples.js";
 import {
-  codeFromFragment, copyText, createShareLink, loadShared, shareIdFromPath, ShareNotFound,
+  copyText, createShareLink, loadShared, shareFromFragment, shareIdFromPath, ShareNotFound,
 } from "./share.js";
 
 // The playground's root URL, from which every other URL is made: the page's
@@ -21,6 +24,9 @@ import {
 // the server serves <root>s/<path> as <root><path>.
 const ROOT = new URL(/^(.*\/)s\/[^/]+$/.exec(location.pathname)?.[1] ?? "./", location.href).href;
 const CODE_KEY = "wasm-compute:code";
+const INPUT_KEY = "wasm-compute:input";
+// The chunk name of the editor's code (ABI §2.2), as the editor's title says.
+const EDITOR_CHUNK_NAME = "main.lua";
 const ENGINE_KEY = "wasm-compute:engine";
 // Saving the code on every keystroke is wasteful; this long after the last one is enough.
 const SAVE_DELAY_MS = 300;
@@ -42,6 +48,8 @@ const ui = {
   share: $("#share"),
   engine: $("#engine"),
   examples: $("#examples"),
+  inputBox: $("#input-box"),
+  stdin: $("#stdin"),
   clearHome: $("#clear-home"),
   problem: $("#storage-problem"),
   notice: $("#notice"),
@@ -128,8 +136,9 @@ function serverFailure(result, engine) {
   };
 }
 
-/** Runs `code` through the client and shows the result; resolves to it, with `home`. */
-async function run(code, { engine = ui.engine.value } = {}) {
+/** Runs `code` through the client and shows the result; resolves to it, with
+ *  `home`. request: the run's {stdin, args, name, limits} (LuaClient.run). */
+async function run(code, { engine = ui.engine.value, ...request } = {}) {
   if (!ENGINES.includes(engine)) throw new Error(`unknown engine: ${engine}`);
   if (running) throw new Error("a script is already running");
   const state = { engine, stopped: false, started: false, note: null };
@@ -141,11 +150,11 @@ async function run(code, { engine = ui.engine.value } = {}) {
   try {
     if (engine === "browser") await warmup.catch(() => {});
     state.started = true;
-    result = state.stopped ? stoppedBeforeStart(engine) : await runWithFallback(code, state);
+    result = state.stopped ? stoppedBeforeStart(engine) : await runWithFallback(code, state, request);
   } catch (e) {
     // A server that cannot be reached at all: fetch itself failed.
     result = {
-      output: "", values: [], engine,
+      output: "", stderr: "", values: [], engine,
       error: { code: -10, name: "trap", message: `the ${engine} engine could not run the script: ${e.message}`, traceback: "" },
       stats: { instructions: 0, heap_used: 0, heap_peak: 0, elapsed_ms: 0 },
     };
@@ -156,21 +165,30 @@ async function run(code, { engine = ui.engine.value } = {}) {
   const stopped = state.stopped && result.error?.code === STOPPED_CODE;
   output.result(result, { stopped, note: state.note, ...serverFailure(result, state.engine) });
   renderHome();
-  const line = /^input:(\d+):/.exec(result.error?.message ?? "");
-  if (line && !stopped && editor && code === editor.code()) editor.markError(Number(line[1]), result.error.message);
+  const line = errorLine(result.error?.message ?? "", request.name);
+  if (line !== null && !stopped && editor && code === editor.code()) editor.markError(line, result.error.message);
   return { ...result, home: client.home() };
+}
+
+/** The line a message of chunk `name` points at (`main.lua:3: boom` → 3), or null. */
+function errorLine(message, name) {
+  const chunk = typeof name === "string" && name !== "" ? name : "input";
+  const prefix = `${chunk}:`;
+  if (!message.startsWith(prefix)) return null;
+  const line = /^(\d+):/.exec(message.slice(prefix.length));
+  return line ? Number(line[1]) : null;
 }
 
 /** A Server run that could not reach a server (none, or a static copy of
  *  the page) runs again in Pyodide: the same Python host, in this browser. */
-async function runWithFallback(code, state) {
-  const first = await client.run(code, { engine: state.engine });
+async function runWithFallback(code, state, request) {
+  const first = await client.run(code, { ...request, engine: state.engine });
   if (state.engine !== "server" || first.error?.name !== "unreachable" || state.stopped) return first;
   state.engine = "pyodide";
   state.note = FALLBACK_NOTES.running;
   setRunning(state);
   showRunning();
-  const result = await client.run(code, { engine: "pyodide" });
+  const result = await client.run(code, { ...request, engine: "pyodide" });
   state.note = FALLBACK_NOTES.done;
   return { ...result, fallbackFrom: "server" };
 }
@@ -182,7 +200,7 @@ function showRunning() {
 
 function stoppedBeforeStart(engine) {
   return {
-    output: "", values: [], engine,
+    output: "", stderr: "", values: [], engine,
     error: { code: STOPPED_CODE, name: "timeout", message: "stopped: the script was ended by the user", traceback: "" },
     stats: { instructions: 0, heap_used: 0, heap_peak: 0, elapsed_ms: 0 },
   };
@@ -190,7 +208,8 @@ function stoppedBeforeStart(engine) {
 
 function runEditor() {
   if (running || !editor) return;
-  run(editor.code()).catch((e) => output.message(String(e.message), "failed"));
+  run(editor.code(), { stdin: ui.stdin.value, name: EDITOR_CHUNK_NAME })
+    .catch((e) => output.message(String(e.message), "failed"));
 }
 
 function stop() {
@@ -202,36 +221,55 @@ function stop() {
 
 // ------------------------------------------------------------ the code at start-up
 
-/** The code to show first: a shared script, a #code= link, the last code, or the hello example. */
-async function initialCode() {
+/** The code and input to show first: a shared script, a #code= link, the
+ *  last draft, or the hello example. */
+async function initialDraft() {
+  const draft = { code: stored.get(CODE_KEY) ?? DEFAULT_EXAMPLE.code, input: stored.get(INPUT_KEY) ?? "" };
   const id = shareIdFromPath(location, ROOT);
   if (id) {
     try {
-      const code = await loadShared(id, ROOT);
+      const shared = await loadShared(id, ROOT);
       addressNamesCode = true;
-      return code;
+      return shared;
     } catch (e) {
       notice(e instanceof ShareNotFound
         ? `Link error: shared script not found (id “${id}”). You are looking at the hello example.`
         : `The shared script could not be loaded (${e.message}). You are looking at the hello example.`);
-      return DEFAULT_EXAMPLE.code;
+      return { code: DEFAULT_EXAMPLE.code, input: "" };
     }
   }
-  const fromLink = codeFromFragment(location.hash);
-  addressNamesCode = fromLink !== "";
-  if (fromLink === null) notice("The code in this link could not be read (it may have been cut short).");
-  if (fromLink) return fromLink;
-  return stored.get(CODE_KEY) ?? DEFAULT_EXAMPLE.code;
+  const fromLink = shareFromFragment(location.hash);
+  if (fromLink === null) {
+    notice("The code in this link could not be read (it may have been cut short).");
+    return draft;
+  }
+  addressNamesCode = fromLink.code !== "" || fromLink.input !== "";
+  return addressNamesCode ? fromLink : draft;
 }
 
 let saveTimer = 0;
-function codeChanged(code) {
+function saveDraft() {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => stored.set(CODE_KEY, code), SAVE_DELAY_MS);
+  saveTimer = 0;
+  if (editor) stored.set(CODE_KEY, editor.code());
+  stored.set(INPUT_KEY, ui.stdin.value);
+}
+
+// The draft (code and input) is saved a moment after the last change, or
+// when the page goes away before that; the first change drops a share
+// address, which no longer names what is shown.
+function draftChanged() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(saveDraft, SAVE_DELAY_MS);
   if (addressNamesCode) {
     addressNamesCode = false;
     history.replaceState(null, "", ROOT);
   }
+}
+
+function setInput(text) {
+  ui.stdin.value = text;
+  if (text !== "") ui.inputBox.open = true;
 }
 
 // ------------------------------------------------------------ sharing
@@ -239,7 +277,7 @@ function codeChanged(code) {
 async function share() {
   ui.share.disabled = true;
   try {
-    const { url, via } = await createShareLink(editor.code(), ROOT);
+    const { url, via } = await createShareLink({ code: editor.code(), input: ui.stdin.value }, ROOT);
     if (new URL(url).origin === location.origin) {
       history.replaceState(null, "", url);
       addressNamesCode = true;
@@ -247,7 +285,7 @@ async function share() {
     ui.shareBar.hidden = false;
     ui.shareBar.querySelector("[data-via]").textContent = via === "server"
       ? "Stored on the server."
-      : "The code travels inside the link itself.";
+      : ui.stdin.value === "" ? "The code travels inside the link itself." : "The code and its input travel inside the link itself.";
     ui.shareUrl.value = url;
     const copied = await copyText(url, ui.shareUrl);
     toast(copied ? "Link copied" : "Press Ctrl+C to copy the link");
@@ -270,6 +308,10 @@ function fillExamples() {
     ui.examples.value = "";
     if (!example || !editor) return;
     editor.setCode(example.code);
+    if (example.input !== undefined) {
+      setInput(example.input);
+      draftChanged();
+    }
     editor.focus();
     toast(`Loaded “${example.title}”. Ctrl+Z brings your code back.`);
   });
@@ -280,6 +322,8 @@ function wire() {
   if (ENGINES.includes(savedEngine)) ui.engine.value = savedEngine;
   ui.engine.addEventListener("change", () => stored.set(ENGINE_KEY, ui.engine.value));
   ui.run.addEventListener("click", runEditor);
+  ui.stdin.addEventListener("input", draftChanged);
+  addEventListener("pagehide", () => { if (saveTimer) saveDraft(); });
   ui.stop.addEventListener("click", stop);
   ui.share.addEventListener("click", () => share().catch((e) => toast(`Sharing failed: ${e.message}`)));
   ui.clearHome.addEventListener("click", () => {
@@ -312,7 +356,9 @@ wire();
 setRunning(null);
 
 const ready = (async () => {
-  editor = createEditor($("#editor"), { doc: await initialCode(), onRun: runEditor, onChange: codeChanged });
+  const draft = await initialDraft();
+  setInput(draft.input);
+  editor = createEditor($("#editor"), { doc: draft.code, onRun: runEditor, onChange: draftChanged });
   try {
     await warmup;
   } catch (e) {
