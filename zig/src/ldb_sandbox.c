@@ -2,7 +2,9 @@
 ** The sandbox's 'debug' library (ABI §8): upstream ldblib.c compiled as it
 ** is, with the debug API calls it makes pointed at the versions below, so
 ** that nothing of the sandbox becomes reachable or changeable through it:
-** the upvalues of C functions and the locals of C frames are hidden,
+** the upvalues of C functions (their values: 'upvalueid' gives an identity,
+** as in Lua, and 'upvaluejoin' refuses them, as in Lua) and the locals of C
+** frames (but the arguments and results a hook sees) are hidden,
 ** 'getinfo' gives no 'func' for the sandbox's own C functions, protected
 ** metatables stay protected, and hooks are the script's only (lhook.c).
 ** 'debug.debug' (a console) and 'debug.getregistry' (the sandbox's state)
@@ -30,8 +32,18 @@ static int is_c_frame (lua_State *L, lua_Debug *ar) {
   return lua_getinfo(L, "S", &frame) && strcmp(frame.what, "C") == 0;
 }
 
+/* In a call or return hook, the values a C frame receives or returns
+** ('ftransfer', 'ntransfer'): its caller's arguments or its results. */
+static int is_transfer (lua_State *L, lua_Debug *ar, int n) {
+  lua_Debug frame = *ar;
+  return lua_getinfo(L, "r", &frame) && frame.ntransfer > 0 &&
+         frame.ftransfer <= n && n < frame.ftransfer + frame.ntransfer;
+}
+
+/* The locals of a C frame hold its bookkeeping (a buffer's box, a proxy's
+** state): only the values it transfers can be read, none written. */
 static const char *sandbox_getlocal (lua_State *L, lua_Debug *ar, int n) {
-  if (ar != NULL && is_c_frame(L, ar)) return NULL;  /* its bookkeeping */
+  if (ar != NULL && is_c_frame(L, ar) && !is_transfer(L, ar, n)) return NULL;
   return lua_getlocal(L, ar, n);
 }
 
@@ -46,12 +58,6 @@ static const char *sandbox_getupvalue (lua_State *L, int f, int n) {
 
 static const char *sandbox_setupvalue (lua_State *L, int f, int n) {
   return lua_iscfunction(L, f) ? NULL : lua_setupvalue(L, f, n);
-}
-
-static void *sandbox_upvalueid (lua_State *L, int f, int n) {
-  if (lua_iscfunction(L, f))
-    luaL_argerror(L, f, "Lua function expected");  /* C upvalues are hidden */
-  return lua_upvalueid(L, f, n);
 }
 
 /* A stack level's function, unless it is one of the sandbox's own. */
@@ -79,7 +85,6 @@ static lua_Hook sandbox_gethook (lua_State *L) {
 #define lua_setlocal(L,ar,n)	sandbox_setlocal(L,ar,n)
 #define lua_getupvalue(L,f,n)	sandbox_getupvalue(L,f,n)
 #define lua_setupvalue(L,f,n)	sandbox_setupvalue(L,f,n)
-#define lua_upvalueid(L,f,n)	sandbox_upvalueid(L,f,n)
 #define lua_getinfo(L,w,ar)	sandbox_getinfo(L,w,ar)
 #define lua_sethook(L,f,m,c)	sandbox_sethook(L,f,m,c)
 #define lua_gethook(L)		sandbox_gethook(L)

@@ -28,6 +28,8 @@
 /* sandbox.zig: the budget's accounting. */
 int wc_budget_charge (void);
 void wc_budget_raise (lua_State *L);
+/* sandbox.zig: the sandbox's own C functions. */
+int wc_is_hidden_function (lua_CFunction f);
 /* ldb_sandbox.c: ldblib's hook, which calls the script's hook function. */
 void wc_script_hook (lua_State *L, lua_Debug *ar);
 
@@ -95,6 +97,19 @@ static void end_budget (lua_State *L, lua_Debug *ar) {
 }
 
 
+/* Calls into and returns from the sandbox's own C functions (the eval's
+** driver, its message handler, the proxies' metamethods) are not the
+** script's: its hook does not see them, as debug.getinfo does not. */
+static int is_hidden_call (lua_State *L, lua_Debug *ar) {
+  lua_CFunction f;
+  if (ar->event == LUA_HOOKLINE || ar->event == LUA_HOOKCOUNT) return 0;
+  lua_getinfo(L, "f", ar);
+  f = lua_tocfunction(L, -1);
+  lua_pop(L, 1);
+  return f != NULL && wc_is_hidden_function(f);
+}
+
+
 void wc_hook_dispatch (lua_State *L, lua_Debug *ar) {
   if (ar->event == LUA_HOOKCOUNT && (L->hookmask & WC_MASK_BUDGET)) {
     if (wc_budget_charge()) {
@@ -103,7 +118,7 @@ void wc_hook_dispatch (lua_State *L, lua_Debug *ar) {
     }
     end_budget(L, ar);
   }
-  else
+  else if (!is_hidden_call(L, ar))
     wc_script_hook(L, ar);
 }
 

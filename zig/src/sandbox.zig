@@ -318,16 +318,25 @@ fn dump(Lopt: ?*lua.State) callconv(.c) c_int {
     return 1;
 }
 
-/// Whether the string on top of the stack is one `string.dump` returned in
-/// this eval; pops it.
+/// Whether the undumper may read the string on top of the stack (and pops
+/// it): one `string.dump` returned in this eval, or the start of one, which
+/// it refuses as truncated, as Lua does, having read only what Lua wrote.
 fn wasDumped(L: *lua.State) bool {
     if (c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_dumped) != lua.TTABLE) {
         lua.pop(L, 2);
         return false;
     }
     c.lua_rotate(L, -2, 1);
-    const found = c.lua_rawget(L, -2) != lua.TNIL;
-    lua.pop(L, 2);
+    const chunk = lua.stringAt(L, -1).?;
+    c.lua_pushvalue(L, -1);
+    var found = c.lua_rawget(L, -3) != lua.TNIL;
+    lua.pop(L, 1);
+    c.lua_pushnil(L);
+    while (!found and c.lua_next(L, -3) != 0) {
+        lua.pop(L, 1);
+        found = std.mem.startsWith(u8, lua.stringAt(L, -1).?, chunk);
+    }
+    lua.pop(L, if (found) 3 else 2);
     return found;
 }
 
