@@ -68,12 +68,18 @@ def test_run_missing_file_is_a_clear_error(tmp_path):
     assert "cannot read" in r.stderr and "nope.lua" in r.stderr
 
 
+def test_run_takes_a_file_and_an_input_larger_than_the_default_limits(tmp_path):
+    (tmp_path / "big.lua").write_text("local s = io.read('a') print(#s, s:sub(-3))\n--" + "x" * (1 << 21))
+    r = cli("run", "big.lua", stdin="y" * (3 << 20) + "end", cwd=tmp_path)
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"{(3 << 20) + 3}\tend\n", "")
+
+
 def test_repl_keeps_globals_between_lines_as_lua_does():
     r = cli("repl", stdin="x = 1\nprint(x)\nlocal y = 2\nreturn y\nfunction f() return x + 1 end\nf()\nerror('e')\nx\n")
     assert r.returncode == 0
     # After the banner: the prompts ("> "), then what each line printed or returned.
     assert r.stdout.split("\n", 1)[1].replace("> ", "") == "1\nnil\n2\n1\n\n"
-    assert "stdin:1: e" in r.stderr
+    assert "stdin:1: e\nstack traceback:\n\t[C]: in function 'error'\n\tstdin:1: in main chunk" in r.stderr
 
 
 def test_repl_evaluates_expressions_and_keeps_home(tmp_path):

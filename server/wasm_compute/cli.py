@@ -61,9 +61,15 @@ def _quote(s: str | bytes) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def _make_sandbox(args) -> Sandbox:
+_MiB = 1024 * 1024
+
+
+def _make_sandbox(args, code_bytes: int = 0, input_bytes: int = 0) -> Sandbox:
+    """The command's sandbox. The file and the input are the user's own, on their own
+    machine: the limits on their sizes grow to fit them (the other limits stand)."""
     home = SQLiteStore(args.home) if args.home else None
-    return Sandbox(home=home, timeout_ms=args.timeout_ms)
+    return Sandbox(home=home, timeout_ms=args.timeout_ms,
+                   code_bytes_max=max(_MiB, code_bytes), input_bytes_max=max(_MiB, input_bytes))
 
 
 def _read_stdin() -> bytes:
@@ -85,7 +91,7 @@ def cmd_run(args) -> int:
         print(f"wasm-compute: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     stdin = _read_stdin()
-    with _make_sandbox(args) as sb:
+    with _make_sandbox(args, len(code), len(stdin)) as sb:
         r = sb.eval(code, stdin=stdin, args=[os.fsencode(a) for a in args.args], name=os.fsencode(args.file))
     sys.stdout.buffer.write(r.output_bytes)
     sys.stdout.flush()
@@ -131,7 +137,10 @@ def cmd_repl(args) -> int:
             sys.stdout.flush()
             sys.stderr.write(r.stderr)
             if r.error is not None:
+                # As lua's REPL: the message and its traceback, without the program's name.
                 print(r.error.message, file=sys.stderr)
+                if r.error.traceback:
+                    print(r.error.traceback, file=sys.stderr)
             elif r.values:
                 print("\t".join(format_value(v) for v in r.values))
 
