@@ -1,4 +1,5 @@
 -- getupvalue / setupvalue / upvalueid / upvaluejoin.
+-- (The upvalues of C functions are hidden in the sandbox, zig/ABI.md §8, so none is read here.)
 local a, b = 1, 2
 local function f() return a + b end
 local function g() return b end
@@ -16,8 +17,6 @@ b = 5
 print(f(), g())
 print(pcall(debug.upvaluejoin, f, 1, print, 1))
 print(pcall(debug.upvaluejoin, f, 9, g, 1))
-print(debug.getupvalue(string.gmatch("x", "x"), 1))
-print(debug.setupvalue(string.gmatch("x", "x"), 1, 2))
 local function env() return print end
 print(debug.getupvalue(env, 1) == "_ENV")
 local counter = (function() local n = 0 return function() n = n + 1 return n end end)()
