@@ -3,12 +3,12 @@ worker, the browser engine) and the Python host in Pyodide (the pyodide engine).
 line put in front of each, the limits and what a pass looks like come from tests/lua_testes.py,
 which tests/test_lua_testes.py runs on the Python host; lua/TESTES.md lists every file.
 
-The page's own client keeps the playground's limits, so each engine's page makes a LuaClient of
-its own (the module the page uses, `/lua-client.js`) with the suite's limits, and runs each
-file as one run under its own chunk name. The server engine is not here: its limits are the
-server's, and it is the Python host that tests/test_lua_testes.py already runs.
+Each file is one `window.wasmCompute.run(code, {engine, name, limits, timeoutMs})` on one page
+per engine, with the suite's limits for that run. The server engine is not here: it runs under
+the server's own limits, and it is the Python host, which tests/test_lua_testes.py runs.
 """
 
+import base64
 import importlib.util
 import json
 from pathlib import Path
@@ -22,26 +22,23 @@ _spec.loader.exec_module(testes)
 
 ENGINES = ("browser", "pyodide")
 LIMITS = testes.LIMITS
-# The largest file with its line in front is far below this; the limit is the client's, per run.
-CODE_BYTES_MAX = 1024 * 1024
-STORAGE_KEY = "e2e-testes:home"
+RUN_LIMITS = {"memoryBytesMax": LIMITS["memory_bytes_max"], "instructionsMax": LIMITS["instructions_max"],
+              "outputBytesMax": LIMITS["output_bytes_max"], "codeBytesMax": 1024 * 1024}
 
-MAKE_CLIENT = """async ([limits, randomSeed, timeoutMs, storageKey]) => {
-  const { LuaClient } = await import("/lua-client.js");
-  window.testesClient = new LuaClient({ wasm: "/lua.wasm", storageKey, timeoutMs,
-                                        options: { limits, randomSeed } });
-}"""
-
-# Values travel as JSON text: typed JSON (zig/ABI.md §10) is compared as written.
-RUN = """async ([code, engine, name]) => {
-  const r = await window.testesClient.run(code, { engine, name });
+# The code crosses as text when it is UTF-8, else as bytes (strings.lua holds Latin-1 bytes);
+# values travel as JSON text: typed JSON (zig/ABI.md §10) is compared as written.
+RUN = """async ([code, codeBase64, engine, name, limits, timeoutMs]) => {
+  const api = window.wasmCompute;
+  await api.ready;
+  const source = codeBase64 === null ? code : Uint8Array.from(atob(codeBase64), (c) => c.charCodeAt(0));
+  const r = await api.run(source, { engine, name, limits, timeoutMs });
   return { engine: r.engine, output: r.output, error: r.error, values: JSON.stringify(r.values) };
 }"""
 
 
 @pytest.fixture(scope="module")
 def pages(open_page):
-    """One page per engine, with its client, made at the engine's first file."""
+    """One page per engine, opened at its first file."""
     opened = {}
     yield opened
     for page in opened.values():
@@ -51,13 +48,7 @@ def pages(open_page):
 @pytest.fixture
 def engine_page(pages, open_page, engine):
     if engine not in pages:
-        page = open_page()
-        limits = {"memoryBytesMax": LIMITS["memory_bytes_max"],
-                  "instructionsMax": LIMITS["instructions_max"],
-                  "outputBytesMax": LIMITS["output_bytes_max"],
-                  "codeBytesMax": CODE_BYTES_MAX}
-        page.evaluate(MAKE_CLIENT, [limits, LIMITS["random_seed"], LIMITS["timeout_ms"], STORAGE_KEY])
-        pages[engine] = page
+        pages[engine] = open_page()
     return pages[engine]
 
 
@@ -67,8 +58,12 @@ def test_lua_testes_file(engine_page, engine, case):
     if testes.missing_testes():
         pytest.fail(testes.missing_testes())
     code = testes.source(case)
-    assert len(code) <= CODE_BYTES_MAX
-    r = engine_page.evaluate(RUN, [code.decode("latin-1"), engine, case.file])
+    assert len(code) <= RUN_LIMITS["codeBytesMax"]
+    try:
+        text, code_base64 = code.decode("utf-8"), None
+    except UnicodeDecodeError:
+        text, code_base64 = None, base64.b64encode(code).decode("ascii")
+    r = engine_page.evaluate(RUN, [text, code_base64, engine, case.file, RUN_LIMITS, LIMITS["timeout_ms"]])
     assert r["engine"] == engine, f"run() answered for engine {r['engine']!r}"
     problem = testes.failure(case, r["output"], r["error"], json.loads(r["values"], parse_int=float))
     if problem:
