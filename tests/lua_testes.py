@@ -11,8 +11,6 @@ messages read `closure.lua:12:` as under the standard `lua`), with a single line
 front of its first line, on that same line, so every line number is the file's own.
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from pathlib import Path
