@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from .engine_pages import engine_page, pages  # fixtures, requested by name
+
 _TESTES = Path(__file__).resolve().parents[1] / "tests" / "lua_testes.py"
 _spec = importlib.util.spec_from_file_location("lua_testes", _TESTES)
 testes = importlib.util.module_from_spec(_spec)
@@ -34,22 +36,6 @@ RUN = """async ([code, codeBase64, engine, name, limits, timeoutMs]) => {
   const r = await api.run(source, { engine, name, limits, timeoutMs });
   return { engine: r.engine, output: r.output, error: r.error, values: JSON.stringify(r.values) };
 }"""
-
-
-@pytest.fixture(scope="module")
-def pages(open_page):
-    """One page per engine, opened at its first file."""
-    opened = {}
-    yield opened
-    for page in opened.values():
-        page.context.close()
-
-
-@pytest.fixture
-def engine_page(pages, open_page, engine):
-    if engine not in pages:
-        pages[engine] = open_page()
-    return pages[engine]
 
 
 @pytest.mark.parametrize("engine, case", [(e, c) for e in ENGINES for c in testes.CASES],

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from .engine_pages import engine_page, pages  # fixtures, requested by name
+
 _REGEN = Path(__file__).resolve().parents[1] / "lua" / "native" / "regen.py"
 _spec = importlib.util.spec_from_file_location("native_regen", _REGEN)
 native = importlib.util.module_from_spec(_spec)
@@ -38,22 +40,6 @@ def exact(text, text_base64):
     """A stream's exact bytes: the base64 the result carries when they are not UTF-8, else the
     text (zig/ABI.md §10's rule, as web/lua-host.js gives output and stderr)."""
     return base64.b64decode(text_base64) if text_base64 is not None else text.encode("utf-8")
-
-
-@pytest.fixture(scope="module")
-def pages(open_page):
-    """One page per engine, opened at its first case."""
-    opened = {}
-    yield opened
-    for page in opened.values():
-        page.context.close()
-
-
-@pytest.fixture
-def engine_page(pages, open_page, engine):
-    if engine not in pages:
-        pages[engine] = open_page()
-    return pages[engine]
 
 
 @pytest.mark.parametrize("engine, name", [(e, n) for e in ENGINES for n in native.cases()],

@@ -166,27 +166,30 @@ def first_difference(name: str, host: dict) -> str | None:
     if error is None and want["status"] != 0:
         return (f"{name}: the host ran without an error, native exited with {want['status']}:\n"
                 f"  native stderr: {_show(want_stderr)}")
-    if error is not None and want["status"] != 1:
-        return (f"{name}: the host failed, native exited with {want['status']}\n"
-                f"  host error:     {_show(_as_bytes(error['message']))}\n"
-                f"  host traceback: {_show(_as_bytes(error.get('traceback') or b''))}\n"
-                f"  native stderr:  {_show(want_stderr)}")
+    message = traceback = b""
+    if error is not None:
+        message, traceback = _as_bytes(error["message"]), _as_bytes(error.get("traceback") or b"")
+        if want["status"] != 1:
+            return _error_mismatch(f"{name}: the host failed, native exited with {want['status']}",
+                                   message, traceback, want_stderr)
     if output != want_stdout:
         return _diff(name, "stdout", want_stdout, output)
     if error is None:
-        if stderr != want_stderr:
-            return _diff(name, "stderr", want_stderr, stderr)
-        return None
-    message, traceback = _as_bytes(error["message"]), _as_bytes(error.get("traceback") or b"")
+        return _diff(name, "stderr", want_stderr, stderr) if stderr != want_stderr else None
     before = _split_error_report(want_stderr, message, traceback)
     if before is None:
-        return (f"{name}: native stderr has no report of the host's error\n"
-                f"  host error:    {_show(ERROR_PREFIX.encode() + message)}\n"
-                f"  host traceback: {_show(traceback)}\n"
-                f"  native stderr: {_show(want_stderr)}")
+        return _error_mismatch(f"{name}: native stderr has no report of the host's error",
+                               message, traceback, want_stderr)
     if stderr != before:
         return _diff(name, "stderr (besides the error report)", before, stderr)
     return None
+
+
+def _error_mismatch(title: str, message: bytes, traceback: bytes, native_stderr: bytes) -> str:
+    return (f"{title}\n"
+            f"  host error:     {_show(ERROR_PREFIX.encode() + message)}\n"
+            f"  host traceback: {_show(traceback)}\n"
+            f"  native stderr:  {_show(native_stderr)}")
 
 
 def _show(b: bytes, limit: int = 3000) -> str:
