@@ -13,6 +13,7 @@
 #include "lprefix.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
@@ -135,7 +136,7 @@ static ssize_t input_read (void *cookie, char *buf, size_t size) {
 static int input_seek (void *cookie, off_t *offset, int whence) {
   off_t base = (whence == SEEK_SET) ? 0 : (whence == SEEK_CUR) ? input.pos : (off_t)input.len;
   (void)cookie;
-  if (*offset < -base) {
+  if (*offset < -base || *offset > INT64_MAX - base) {  /* before the start, or past any end */
     errno = EINVAL;
     return -1;
   }
