@@ -390,7 +390,11 @@ const Reader = struct {
         }
         c.luaL_pushresult(&b);
         c.lua_pushvalue(L, -1);
-        if (!wasDumped(L)) lua.raise(L, binary_refusal, .{});
+        if (!wasDumped(L)) {
+            // As Lua's own refusal of a binary chunk: without a position.
+            _ = c.lua_pushstring(L, binary_refusal);
+            _ = c.lua_error(L);
+        }
         // Kept alive (and its bytes in place) until load is done with it.
         c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_loading);
         _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_loading);
