@@ -134,11 +134,8 @@ pub fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
     c.lua_rotate(L, -2, 1);
     const handler = c.lua_gettop(L) - 1;
     const ran = c.lua_pcallk(L, 0, c.LUA_MULTRET, handler, 0, null);
-    // ABI §8: whatever the outcome, the objects left to finalize are
-    // finalized now, so their output and `_home` writes belong to this eval.
-    c.wc_finalize_all(L);
-    // The script's hooks end with it: none runs in the sandbox's code after.
-    c.wc_hook_set(L, 0, 0);
+    // Whatever the outcome: its finalizers run now, its hooks end.
+    sandbox.endChunk(L);
     if (ran != lua.OK) {
         current.status = switch (ran) {
             lua.ERRMEM => .memory_limit,

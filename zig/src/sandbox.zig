@@ -176,8 +176,7 @@ pub fn restore(L: *lua.State) void {
     lua.pop(L, 1);
 
     restoreTypeMetatables(L);
-    c.lua_pushnil(L);
-    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_dumped);
+    forgetDumps(L);
     // The script's hooks: ldblib keeps their functions in the registry.
     c.lua_pushnil(L);
     c.lua_setfield(L, lua.REGISTRYINDEX, "_HOOKKEY");
@@ -213,6 +212,22 @@ fn restoreTypeMetatables(L: *lua.State) void {
         _ = c.lua_setmetatable(L, -1 - i);
     }
     lua.pop(L, 6);
+}
+
+/// What the chunk leaves behind ends with it (ABI §8), before its values
+/// are encoded and `_home` is committed: the objects still marked for
+/// finalization are finalized, so their output and `_home` writes belong to
+/// this eval; the script's hooks are removed, since encoding the values calls
+/// `next`; the binary chunks `load` accepted are forgotten.
+pub fn endChunk(L: *lua.State) void {
+    c.wc_finalize_all(L);
+    c.wc_hook_set(L, 0, 0);
+    forgetDumps(L);
+}
+
+fn forgetDumps(L: *lua.State) void {
+    c.lua_pushnil(L);
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_dumped);
 }
 
 fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
