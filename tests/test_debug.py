@@ -261,6 +261,8 @@ def test_the_sandbox_functions_are_not_on_the_stack(sb):
         return table.concat(found, " ")
     """)
     assert r.values == ["C:true main:true C:false"]
+    r = sb.eval("local i = debug.getinfo(2, 'fL') return i.func, i.activelines, debug.getinfo(1, 'fL').func ~= nil")
+    assert r.values == [None, None, True]
 
 
 SCRIPT = """
