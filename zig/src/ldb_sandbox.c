@@ -60,14 +60,16 @@ static const char *sandbox_setupvalue (lua_State *L, int f, int n) {
   return lua_iscfunction(L, f) ? NULL : lua_setupvalue(L, f, n);
 }
 
-/* A stack level's function, unless it is one of the sandbox's own. */
+/* A stack level's function, unless it is one of the sandbox's own. (With
+** 'L' too, the function is below the table of lines.) */
 static int sandbox_getinfo (lua_State *L, const char *what, lua_Debug *ar) {
   int ok = lua_getinfo(L, what, ar);
   if (ok && what[0] != '>' && strchr(what, 'f') != NULL) {
-    lua_CFunction f = lua_tocfunction(L, -1);
+    int idx = strchr(what, 'L') != NULL ? -2 : -1;
+    lua_CFunction f = lua_tocfunction(L, idx);
     if (f != NULL && wc_is_hidden_function(f)) {
-      lua_pop(L, 1);
       lua_pushnil(L);
+      lua_replace(L, idx - 1);
     }
   }
   return ok;
@@ -107,8 +109,12 @@ static int sandbox_db_setmetatable (lua_State *L) {
 }
 
 
+/* ldblib's hook expects its table of hooks, which the restore after an eval
+** removes with the hooks it holds. */
 void wc_script_hook (lua_State *L, lua_Debug *ar) {
-  hookf(L, ar);
+  int hooks = lua_getfield(L, LUA_REGISTRYINDEX, HOOKKEY);
+  lua_pop(L, 1);
+  if (hooks == LUA_TTABLE) hookf(L, ar);
 }
 
 

@@ -162,11 +162,8 @@ pub fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
     var it = req.args.iterator();
     while (it.next()) |arg| lua.pushSlice(L, arg);
     const ran = c.lua_pcallk(L, argc, c.LUA_MULTRET, handler, 0, null);
-    // ABI §8: whatever the outcome, the objects left to finalize are
-    // finalized now, so their output and `_home` writes belong to this eval.
-    c.wc_finalize_all(L);
-    // The script's hooks end with it: none runs in the sandbox's code after.
-    c.wc_hook_set(L, 0, 0);
+    // Whatever the outcome: its finalizers run now, its hooks end.
+    sandbox.endChunk(L);
     if (ran != lua.OK) {
         current.status = switch (ran) {
             lua.ERRMEM => .memory_limit,

@@ -181,8 +181,7 @@ pub fn restore(L: *lua.State) void {
     lua.pop(L, 1);
 
     restoreTypeMetatables(L);
-    c.lua_pushnil(L);
-    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_dumped);
+    forgetDumps(L);
     // The script's hooks: ldblib keeps their functions in the registry.
     c.lua_pushnil(L);
     c.lua_setfield(L, lua.REGISTRYINDEX, "_HOOKKEY");
@@ -223,6 +222,22 @@ fn restoreTypeMetatables(L: *lua.State) void {
         _ = c.lua_setmetatable(L, -1 - i);
     }
     lua.pop(L, 6);
+}
+
+/// What the chunk leaves behind ends with it (ABI §8), before its values
+/// are encoded and `_home` is committed: the objects still marked for
+/// finalization are finalized, so their output and `_home` writes belong to
+/// this eval; the script's hooks are removed, since encoding the values calls
+/// `next`; the binary chunks `load` accepted are forgotten.
+pub fn endChunk(L: *lua.State) void {
+    c.wc_finalize_all(L);
+    c.wc_hook_set(L, 0, 0);
+    forgetDumps(L);
+}
+
+fn forgetDumps(L: *lua.State) void {
+    c.lua_pushnil(L);
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_dumped);
 }
 
 fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
@@ -400,7 +415,11 @@ const Reader = struct {
         }
         c.luaL_pushresult(&b);
         c.lua_pushvalue(L, -1);
-        if (!wasDumped(L)) lua.raise(L, binary_refusal, .{});
+        if (!wasDumped(L)) {
+            // As Lua's own refusal of a binary chunk: without a position.
+            _ = c.lua_pushstring(L, binary_refusal);
+            _ = c.lua_error(L);
+        }
         // Kept alive (and its bytes in place) until load is done with it.
         c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_loading);
         _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_loading);
