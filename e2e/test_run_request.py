@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from wasm_compute import Sandbox
 
+from .conftest import take_problems
 from .ui import Playground
 
 ENGINES = ("browser", "server", "pyodide")
@@ -45,6 +46,8 @@ REQUESTS = [
     ("error-object", 'error(setmetatable({}, {__tostring = function() return "custom" end}))', "", [], "o.lua"),
     # Over the buffer's room (ABI §2): refused before the module, with the same message everywhere.
     ("args-over-the-buffer", "return 1", "", ["x" * 1_100_000, "y" * 1_100_000], ""),
+    ("input-over-the-limit", "return 1", "x" * (1024 * 1024 + 1), [], ""),
+    ("code-over-the-limit", "return 1" + " " * (1024 * 1024), "", [], ""),
 ]
 
 # Bytes cross into the page as base64 ({"b": …}) and become a Uint8Array there.
@@ -111,6 +114,10 @@ def test_every_engine_runs_the_request_as_the_python_host(api_page, engine, case
     want = python_host(code, stdin, args, name)
     got = run(api_page, code, engine, stdin, args, name)
     assert got == want
+    if engine == "server" and case.endswith("over-the-limit"):
+        # The server refused it with a 413, which Chromium logs; nothing else may be logged.
+        problems = take_problems(api_page)
+        assert all("status of 413" in p for p in problems), problems
 
 
 def test_the_python_host_reference_is_what_the_cases_say():
@@ -131,6 +138,9 @@ def test_the_python_host_reference_is_what_the_cases_say():
     assert by_case["stderr-and-error"]["error"]["message"] == "(error object is a table value)"
     assert by_case["error-object"]["error"]["message"] == "custom"
     assert by_case["args-over-the-buffer"]["error"]["message"].startswith("the request is 2200036 bytes; the buffer holds")
+    assert by_case["input-over-the-limit"]["error"] == {
+        "code": -2, "name": "code_size", "message": "the input is 1048577 bytes; the limit is 1048576", "traceback": ""}
+    assert by_case["code-over-the-limit"]["error"]["message"] == "the code is 1048584 bytes; the limit is 1048576"
 
 
 @pytest.mark.parametrize("engine", ENGINES)

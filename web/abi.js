@@ -146,6 +146,13 @@ export function writeValue(w, v) {
   else throw new TypeError(`not a store value: ${v}`);
 }
 
+/** A Lua string from a caller: text as its UTF-8 bytes, bytes as they are. */
+export function bytesOf(v) {
+  if (typeof v === "string") return encodeText(v);
+  if (v instanceof Uint8Array) return v;
+  throw new TypeError(`expected a string or a Uint8Array, not ${v === null ? "null" : typeof v}`);
+}
+
 /** The length of the request record of ABI §2.2 for `request`
  *  ({name, code, stdin, args}, all bytes): five u32 fields, one more per argument. */
 export function requestLength({ name, code, stdin, args }) {

@@ -8,7 +8,7 @@
 //   const r = await lua.run("_home.n = (_home.n or 0) + 1 return _home.n");
 //   lua.home()   // _home as typed JSON (zig/ABI.md §10)
 
-import { errorFor, requestJson, STATUS } from "./abi.js";
+import { bytesOf, errorFor, requestJson, STATUS } from "./abi.js";
 import { parseSnapshot } from "./home-store.js";
 import { mergeHome } from "./home-merge.js";
 
@@ -132,9 +132,10 @@ export class LuaClient extends EventTarget {
                     timeoutMs = this.timeoutMs } = {}) {
     if (!ENGINES.includes(engine)) throw new Error(`unknown engine: ${engine}`);
     if (this.pending) throw new Error("a script is already running");
-    // The one request a host refuses by throwing (lua-host.js, Sandbox.eval): refused here, for every engine.
-    if (typeof name === "string" ? name.includes("\0") : name.includes(0)) throw new TypeError("name must not contain a NUL character");
-    const request = { stdin, args: [...args], name };
+    const request = { stdin: stdin ?? "", args: [...args], name: name ?? "" };
+    // What a host refuses by throwing (lua-host.js, Sandbox.eval) is refused here, the same on every engine.
+    [request.stdin, request.name, ...request.args].forEach(bytesOf);
+    if (bytesOf(request.name).includes(0)) throw new TypeError("name must not contain a NUL character");
     const result = engine === "server"
       ? await this.runOnServer(code, request)
       : await this.runInWorker(code, engine, request, limits, timeoutMs);
@@ -267,7 +268,10 @@ export class LuaClient extends EventTarget {
       if (!response.ok || body === null) {
         const message = body?.error?.message ?? `the server answered ${response.status}`;
         // No such route here (a static copy of the page answers 404, 405 or 501): no server to ask.
-        const code = [404, 405, 501].includes(response.status) ? STATUS.UNREACHABLE : STATUS.TRAP;
+        // 413: the code, the input or the whole request over the server's limits, which
+        // the other engines' hosts report as INVALID_SIZE (zig/ABI.md §5) with the same words.
+        const code = [404, 405, 501].includes(response.status) ? STATUS.UNREACHABLE
+          : response.status === 413 ? STATUS.INVALID_SIZE : STATUS.TRAP;
         return this.accept(stopped(code, message, started));
       }
       return this.accept({ output: body.output, outputBase64: body.output_b64 ?? null,

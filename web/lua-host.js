@@ -11,7 +11,7 @@
 
 import {
   STATUS, ROOT_ID, NEW_TABLE, TableRef, LuaTable, LuaObject, Reader, Writer,
-  writeKey, writeValue, requestLength, writeRequest, parseRecord, wireValue, textOf, lossyText, errorFor, encodeText,
+  writeKey, writeValue, requestLength, writeRequest, parseRecord, wireValue, textOf, lossyText, errorFor, bytesOf,
 } from "./abi.js";
 import { HomeStore, NoSuchTable } from "./home-store.js";
 
@@ -176,15 +176,13 @@ export class LuaHost {
    * name, so messages read `name:3: boom`; "input" when empty), keepGlobals
    * (the next eval sees the globals this one leaves, as a REPL's lines do).
    */
-  run(code, { stdin = "", args = [], name = "", keepGlobals = false } = {}) {
+  run(code, { stdin = null, args = [], name = null, keepGlobals = false } = {}) {
     const started = performance.now();
-    if (typeof name === "string" ? name.includes("\0") : name.includes(0)) {
-      throw new TypeError("name must not contain a NUL character"); // as Sandbox.eval refuses it
-    }
     const request = {
       flags: keepGlobals ? KEEP_GLOBALS : 0,
-      name: bytesOf(name), code: bytesOf(code), stdin: bytesOf(stdin), args: args.map(bytesOf),
+      name: bytesOf(name ?? ""), code: bytesOf(code), stdin: bytesOf(stdin ?? ""), args: args.map(bytesOf),
     };
+    if (request.name.includes(0)) throw new TypeError("name must not contain a NUL character"); // as Sandbox.eval
     // ABI §2: over a limit is -2, said before anything reaches the module.
     if (request.code.length > this.limits.codeBytesMax) {
       return this.failure(STATUS.INVALID_SIZE,
@@ -240,13 +238,6 @@ export class LuaHost {
   }
 
   collectGarbage() { this.exports.run_gc(); }
-}
-
-// A Lua string from the caller: text as its UTF-8 bytes, bytes as they are.
-function bytesOf(v) {
-  if (typeof v === "string") return encodeText(v);
-  if (v instanceof Uint8Array) return v;
-  throw new TypeError(`expected a string or a Uint8Array, not ${typeof v}`);
 }
 
 // {name: text, nameBase64: null}, or for bytes that are not UTF-8
