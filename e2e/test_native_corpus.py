@@ -42,8 +42,15 @@ def exact(text, text_base64):
     return base64.b64decode(text_base64) if text_base64 is not None else text.encode("utf-8")
 
 
-@pytest.mark.parametrize("engine, name", [(e, n) for e in ENGINES for n in native.cases()],
-                         ids=[f"{e}-{n}" for e in ENGINES for n in native.cases()])
+def _params():
+    for engine in ENGINES:
+        for name in native.cases():
+            reason = native.known_bug(name, engine)
+            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+            yield pytest.param(engine, name, id=f"{engine}-{name}", marks=marks)
+
+
+@pytest.mark.parametrize("engine, name", list(_params()))
 def test_case(engine_page, engine, name):
     case = native.read_case(name)
     r = engine_page.evaluate(RUN_CASE, [case.code.decode("utf-8"), engine,
