@@ -12,7 +12,14 @@ from wasm_compute._wire import encode_value
 import lua_testes as testes
 
 
-@pytest.mark.parametrize("case", testes.CASES, ids=[c.file for c in testes.CASES])
+def _params():
+    for case in testes.CASES:
+        reason = testes.known_bug(case.file, "python")
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        yield pytest.param(case, id=case.file, marks=marks)
+
+
+@pytest.mark.parametrize("case", list(_params()))
 def test_lua_testes_file(case):
     if testes.missing_testes():
         pytest.fail(testes.missing_testes())
