@@ -24,7 +24,7 @@ from .ui import Playground
 
 ENGINES = ("browser", "server", "pyodide")
 
-# (id, code, stdin, args, name). stdin and args are str, or bytes that are not UTF-8.
+# (id, code, stdin, args, name). code, stdin, args and name are str, or bytes that are not UTF-8.
 REQUESTS = [
     ("read-formats", 'local n = io.read("n") local l = io.read("l") local rest = io.read("a")\n'
                      'print(n, math.type(n), l, #rest) return n, l, rest, io.read("l"), io.read(0)',
@@ -33,6 +33,7 @@ REQUESTS = [
      "a\r\nb\n\nlast", [], ""),
     ("stdin-bytes-and-bom", 'local s = io.read("a") return s, #s, s:byte(1, 4)',
      b"\xef\xbb\xbfA\xff\x00", [], ""),
+    ("code-bytes", b"local s = '\xe9\xff' print(s) return s, #s, '\xef\xbb\xbf'", "", [], ""),
     ("eof", 'print(io.read("l"), io.read("a"), io.read("n"), io.read(1)) return io.stdin:read("L")',
      "", [], ""),
     ("args", 'print(select("#", ...), ...) print(arg[-1], arg[0], #arg) return arg[1], arg[4]',
@@ -56,7 +57,7 @@ RUN = """async ([code, engine, request]) => {
   const api = window.wasmCompute;
   await api.ready;
   await api.setHome({ t: [] });
-  const r = await api.run(code, { ...request.options, engine, stdin: bytes(request.stdin),
+  const r = await api.run(bytes(code), { ...request.options, engine, stdin: bytes(request.stdin),
                                    args: request.args.map(bytes), name: request.name });
   return JSON.stringify({ engine: r.engine, output: r.output, outputBase64: r.outputBase64 ?? null,
                           stderr: r.stderr, stderrBase64: r.stderrBase64 ?? null, values: r.values,
@@ -72,7 +73,7 @@ def page_value(v):
 def run(page, code, engine, stdin="", args=(), name="", **options):
     """The run's result in the page; options: more of run()'s options (limits, timeoutMs)."""
     request = {"stdin": page_value(stdin), "args": [page_value(a) for a in args], "name": name, "options": options}
-    r = json.loads(page.evaluate(RUN, [code, engine, request]), parse_int=float)
+    r = json.loads(page.evaluate(RUN, [page_value(code), engine, request]), parse_int=float)
     assert r.pop("engine") == engine
     return r
 

@@ -254,10 +254,10 @@ export function wireValue(v) {
   return { t: pairs.map(([k, val]) => [wireValue(k), wireValue(val)]) };
 }
 
-/** A run's request for JSON (POST /api/run, the pyodide worker): stdin and each
- *  argument a JSON string when it is text, else {"b": base64} (zig/ABI.md §10),
- *  so bytes that are not UTF-8 arrive unchanged. */
-export function requestJson({ stdin, args, name }) {
+/** A run's request for JSON (POST /api/run, the pyodide worker): the code, stdin,
+ *  each argument and the name a JSON string when it is text, else {"b": base64}
+ *  (zig/ABI.md §10), so bytes that are not UTF-8 arrive unchanged. */
+export function requestJson({ code, stdin, args, name }) {
   const bytes = (v) => (typeof v === "string" ? v : wireScalar(v));
-  return { stdin: bytes(stdin), args: args.map(bytes), name: bytes(name) };
+  return { code: bytes(code), stdin: bytes(stdin), args: args.map(bytes), name: bytes(name) };
 }

@@ -123,8 +123,8 @@ export class LuaClient extends EventTarget {
    *  what it does, and "progress" events with {engine, text} follow it); resolves to
    *  {output, outputBase64, stderr, stderrBase64, values, error, stats, home, engine}.
    *  An error named "unreachable" means the server could not be asked (nothing ran).
-   *  The request (zig/ABI.md §2.2), the same on every engine: stdin (a string or a
-   *  Uint8Array), args (a list of them), name (the chunk's name: messages read
+   *  The request (zig/ABI.md §2.2), the same on every engine: code, stdin (each a string
+   *  or a Uint8Array), args (a list of them), name (the chunk's name: messages read
    *  `name:3: boom`; "input" when empty). limits ({instructionsMax, memoryBytesMax, ...},
    *  as the constructor's options.limits) and timeoutMs change the limits of this run
    *  on the browser and pyodide engines; the server engine runs under the server's own. */
@@ -134,7 +134,7 @@ export class LuaClient extends EventTarget {
     if (this.pending) throw new Error("a script is already running");
     const request = { stdin: stdin ?? "", args: [...args], name: name ?? "" };
     // What a host refuses by throwing (lua-host.js, Sandbox.eval) is refused here, the same on every engine.
-    [request.stdin, request.name, ...request.args].forEach(bytesOf);
+    [code, request.stdin, request.name, ...request.args].forEach(bytesOf);
     if (bytesOf(request.name).includes(0)) throw new TypeError("name must not contain a NUL character");
     const result = engine === "server"
       ? await this.runOnServer(code, request)
@@ -259,7 +259,7 @@ export class LuaClient extends EventTarget {
         response = await fetch(this.api, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ code, home: base, ...requestJson({ stdin, args, name }) }),
+          body: JSON.stringify({ home: base, ...requestJson({ code, stdin, args, name }) }),
         });
       } catch (e) {
         return this.accept(stopped(STATUS.UNREACHABLE, `the server could not be reached (${e.message})`, started));

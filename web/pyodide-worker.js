@@ -5,8 +5,9 @@
 // (lua-client.js). Each run brings `_home` as typed JSON (zig/ABI.md §10)
 // and takes it back.
 //
-// Messages in: {id, code, request, home, options}, request the run's
-// {stdin, args, name} (web/lua-client.js `run`), options carrying the URLs of
+// Messages in: {id, code, request, home, options}, code and request the run's
+// (web/lua-client.js `run`: code, stdin, args and name each a string or a
+// Uint8Array), options carrying the URLs of
 // lua.wasm (wasm), Pyodide's folder (pyodide) and the wasm_compute wheel
 // (wheel); {load: true, options} only loads. Messages out: {progress} while
 // Python loads, {id, started} when the script starts, then
@@ -33,7 +34,7 @@ async function load({ wasm, pyodide: indexURL, wheel }) {
   const sitePackages = py.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
   py.unpackArchive(wheelBytes, "wheel", { extractDir: sitePackages });
   const runJson = py.pyimport("wasm_compute._engine_pyodide").run_json;
-  return (code, request) => JSON.parse(runJson(module, code, request));
+  return (request) => JSON.parse(runJson(module, request));
 }
 
 async function fetchBytes(url) {
@@ -63,7 +64,7 @@ self.onmessage = async ({ data }) => {
   self.postMessage({ id, started: true });
   try {
     const { limits, clock, randomSeed } = options;
-    const answer = run(code, JSON.stringify({ home, options: { limits, clock, randomSeed }, ...requestJson(request) }));
+    const answer = run(JSON.stringify({ home, options: { limits, clock, randomSeed }, ...requestJson({ code, ...request }) }));
     self.postMessage({ id, ...answer });
   } catch (e) {
     self.postMessage({ id, failure: String(e?.message ?? e) });

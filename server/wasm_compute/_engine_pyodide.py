@@ -171,11 +171,11 @@ def _sandbox(wasm, options: dict) -> Sandbox:
     return _worker[1]
 
 
-def run_json(wasm, code: str, request: str) -> str:
-    """One run for web/pyodide-worker.js. request: JSON {home, options, stdin?, args?, name?,
-    keepGlobals?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others what
-    Sandbox.eval takes (ABI §2.2), each string a JSON string or, for bytes that are not
-    UTF-8, {"b": base64} (web/abi.js `requestJson`). Answers JSON {result, home}: the result in the shape of
+def run_json(wasm, request: str) -> str:
+    """One run for web/pyodide-worker.js. request: JSON {home, options, code, stdin?, args?,
+    name?, keepGlobals?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others
+    what Sandbox.eval takes (ABI §2.2), code and each string a JSON string or, for bytes that
+    are not UTF-8, {"b": base64} (web/abi.js `requestJson`). Answers JSON {result, home}: the result in the shape of
     the browser engine's (web/lua-host.js `run`) and the `_home` after the run.
     Strings cross into JavaScript in one piece, cheaper than converting nested objects."""
     global _worker
@@ -183,7 +183,7 @@ def run_json(wasm, code: str, request: str) -> str:
     sandbox = _sandbox(wasm, data.get("options") or {})
     try:
         _homejson.load(sandbox.store, data["home"])
-        r = sandbox.eval(code, stdin=_request_bytes(data.get("stdin")),
+        r = sandbox.eval(_request_bytes(data["code"]), stdin=_request_bytes(data.get("stdin")),
                          args=[_request_bytes(a) for a in data.get("args") or ()],
                          name=_request_bytes(data.get("name")), keep_globals=bool(data.get("keepGlobals")))
         home = _homejson.dump(sandbox.store)

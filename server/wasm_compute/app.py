@@ -11,9 +11,10 @@ Routes
                              -> {"output", "output_b64", "stderr", "stderr_b64", "values", "error", "home", "stats"}
                              stdin: the script's standard input (a string); args: its arguments
                              (a list of strings, `...` and arg[1..n]); name: its chunk name
-                             (messages read `name:3: boom`; "input" by default). stderr holds
-                             io.stderr and warnings; a *_b64 field carries the exact bytes when
-                             the text is not valid UTF-8 (else it is null).
+                             (messages read `name:3: boom`; "input" by default). Bytes that are
+                             not UTF-8 come in these and in code as {"b": base64} (ABI §10).
+                             stderr holds io.stderr and warnings; a *_b64 field carries the
+                             exact bytes when the text is not valid UTF-8 (else it is null).
     POST /api/share          {"code", "input"?} -> {"id", "url"}
     GET  /api/share/<id>     {"id", "code", "input"}   (input: the run's standard input, "" if none)
     GET  /s/<id>             the page (it fetches /api/share/<id> itself); 404 status for an unknown id
@@ -213,12 +214,12 @@ def create_app(config: dict | None = None) -> Flask:
     @app.post("/api/run")
     def run():
         body = json_object()
-        code = code_field(body)
-        stdin = text_field(body, "stdin")
+        code = code_field(body, typed=True)
+        stdin = text_field(body, "stdin", typed=True)
         if stdin is not None and len(stdin) > cfg["MAX_INPUT_BYTES"]:
             raise ApiError(413, f"the input is {len(stdin)} bytes; the limit is {cfg['MAX_INPUT_BYTES']}")
         args = args_field(body)
-        name = text_field(body, "name")
+        name = text_field(body, "name", typed=True)
         if name is not None and b"\0" in name:
             raise ApiError(400, 'the field "name" must not contain a NUL character')
         store = MemoryStore()
@@ -276,30 +277,26 @@ def create_app(config: dict | None = None) -> Flask:
             raise ApiError(400, "the body must be a JSON object")
         return data
 
-    def text_field(body: dict, field: str) -> bytes | None:
-        """An optional string field, as UTF-8; None when absent or null."""
+    def text_field(body: dict, field: str, *, typed: bool = False) -> bytes | None:
+        """An optional string field, as UTF-8; None when absent or null. typed: bytes that are
+        not UTF-8 may come as {"b": base64} too (typed_bytes)."""
         value = body.get(field)
         if value is None:
             return None
-        if not isinstance(value, str):
-            raise ApiError(400, f'the field "{field}" must be a string')
-        return _utf8(value, f'the field "{field}"')
+        return typed_bytes(value, f'the field "{field}"', typed=typed)
 
     def args_field(body: dict) -> list[bytes]:
         args = body.get("args")
         if args is None:
             return []
-        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        if not isinstance(args, list) or not all(isinstance(a, (str, dict)) for a in args):
             raise ApiError(400, 'the field "args" must be a list of strings')
-        return [_utf8(a, f'the field "args" (item {i + 1})') for i, a in enumerate(args)]
+        return [typed_bytes(a, f'the field "args" (item {i + 1})', typed=True) for i, a in enumerate(args)]
 
-    def code_field(body: dict) -> bytes:
+    def code_field(body: dict, *, typed: bool = False) -> bytes:
         if "code" not in body:
             raise ApiError(400, 'the field "code" is missing')
-        code = body["code"]
-        if not isinstance(code, str):
-            raise ApiError(400, 'the field "code" must be a string')
-        data = _utf8(code, 'the field "code"')
+        data = typed_bytes(body["code"], 'the field "code"', typed=typed)
         if len(data) > cfg["MAX_CODE_BYTES"]:
             raise ApiError(413, f"the code is {len(data)} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
         return data
@@ -378,6 +375,20 @@ def share_id_for(code: bytes, stdin: bytes = b"") -> str:
     sha256(code NUL input): a share without input keeps the id it had before inputs."""
     content = code if not stdin else code + b"\0" + stdin
     return base64.urlsafe_b64encode(hashlib.sha256(content).digest()).decode("ascii")[:12]
+
+
+def typed_bytes(value, what: str, *, typed: bool) -> bytes:
+    """A string of a request as bytes: a JSON string (as UTF-8), or with typed=True also the
+    typed JSON string of zig/ABI.md §10 for bytes that are not UTF-8, {"b": base64}, as the
+    page sends a Uint8Array (web/abi.js `requestJson`)."""
+    if isinstance(value, str):
+        return _utf8(value, what)
+    if typed and isinstance(value, dict) and set(value) == {"b"} and isinstance(value["b"], str):
+        try:
+            return base64.b64decode(value["b"], validate=True)
+        except ValueError:  # binascii.Error, or a character that is not ASCII
+            raise ApiError(400, f"{what} is not valid base64") from None
+    raise ApiError(400, f"{what} must be a string" + (' or {"b": base64}' if typed else ""))
 
 
 def _utf8(text: str, what: str) -> bytes:
