@@ -124,10 +124,7 @@ CASES = [
 # Files that fail on a host for a reason of that host, not of Lua: the hosts ("python";
 # "browser", "pyodide": the page's engines) and why. The tests mark them as expected failures,
 # strictly, so the fix shows up and the entry must go.
-KNOWN_BUGS: dict = {
-    "strings.lua": (("pyodide",), "the page's run() cannot hand the pyodide engine code that is "
-                                  "not UTF-8 (TypeError: code must be str or bytes, not JsProxy)"),
-}
+KNOWN_BUGS: dict = {}
 
 
 def known_bug(file: str, host: str) -> str | None:

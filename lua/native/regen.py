@@ -44,8 +44,6 @@ ERROR_PREFIX = "lua: "
 # ("python": the Sandbox; "browser", "server", "pyodide": the page's engines) and why. The tests
 # mark them as expected failures, strictly, so a fix shows up and its entry must go.
 KNOWN_BUGS: dict = {
-    "38-stdin-bytes": (("server",), "POST /api/run refuses stdin that is not UTF-8 ({\"b\": base64}) "
-                                    "with 400 'the field \"stdin\" must be a string'"),
     "41-gc-modes": (("python", "browser", "server", "pyodide"),
                     "lua.c runs the collector in generational mode; the sandbox stays incremental"),
     "50-stack-overflow": (("python", "browser", "server", "pyodide"),
