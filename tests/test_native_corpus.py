@@ -53,3 +53,29 @@ def test_every_case_is_checked():
     missing = sorted(n for n in names if not native.expected_path(n).exists())
     assert (extra, missing) == ([], [])
     assert len(names) >= 30
+
+
+def test_the_comparison_takes_only_what_lua_printed():
+    """first_difference accepts a run that gives exactly what lua printed, split as a host
+    splits it, and refuses every single change of it."""
+    name = "03-error-position"
+    traceback = ("stack traceback:\n\t[C]: in function 'error'\n\t03-error-position.lua:6: in upvalue 'inner'\n"
+                 "\t03-error-position.lua:8: in local 'outer'\n\t03-error-position.lua:9: in main chunk\n\t[C]: in ?")
+    good = {"output": b"before\n", "stderr": b"to stderr first\n",
+            "error": {"message": "03-error-position.lua:6: boom now", "traceback": traceback}}
+    assert native.first_difference(name, good) is None
+    changes = [
+        {"output": b"before\n\n"},
+        {"stderr": b""},
+        {"stderr": b"to stderr first\nlua: 03-error-position.lua:6: boom now\n"},
+        {"error": None},
+        {"error": {"message": "03-error-position.lua:6: boom", "traceback": traceback}},
+        {"error": {"message": "03-error-position.lua:6: boom now", "traceback": traceback.replace(":8:", ":7:")}},
+        {"error": {"message": "03-error-position.lua:6: boom now", "traceback": ""}},
+    ]
+    for change in changes:
+        assert native.first_difference(name, {**good, **change}) is not None, change
+    # An error object with __tostring: lua prints no traceback, whatever the host's is.
+    assert native.first_difference("04-error-tostring-object", {
+        "output": b"start\nfalse\ttrue\tcustom error 7\n", "stderr": b"",
+        "error": {"message": "custom error 7", "traceback": "stack traceback:\n\t[C]: in ?"}}) is None
