@@ -36,7 +36,10 @@ pub fn build(b: *std.Build) void {
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lauxlib.c"}, .flags = &(flags ++ [_][]const u8{
         "-Dlua_getallocf(L,ud)=(*(ud) = (L), wc_box_alloc)",
     }) });
-    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lio_sandbox.c", "src/lhook.c", "src/lrestore.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
+    // Upstream libraries wrapped for the sandbox (os, io, debug), the collector
+    // with the finalization an eval ends with (lgc_sandbox.c includes lgc.c),
+    // the hook slot and the restore.
+    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lio_sandbox.c", "src/ldb_sandbox.c", "src/lgc_sandbox.c", "src/lhook.c", "src/lrestore.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
     mod.addAssemblyFile(b.path("src/longjmp_tag.s"));
     mod.linkSystemLibrary("wasi-emulated-signal", .{});
 
@@ -58,7 +61,7 @@ const c_flags = [_][]const u8{
 const lua_compiler = [_][]const u8{ "llex.c", "lparser.c", "lcode.c", "ldump.c", "lundump.c" };
 
 const lua_core = [_][]const u8{
-    "lapi.c",   "lctype.c", "ldebug.c", "ldo.c",      "lfunc.c",  "lgc.c",  "lmem.c",
+    "lapi.c",   "lctype.c", "ldebug.c", "ldo.c",      "lfunc.c",  "lmem.c",
     "lobject.c", "lopcodes.c", "lstate.c", "lstring.c", "ltable.c", "ltm.c", "lzio.c",
     "lcorolib.c", "lmathlib.c", "lstrlib.c", "ltablib.c", "lutf8lib.c",
 };

@@ -124,6 +124,32 @@ fn raiseRetired(Lopt: ?*lua.State) callconv(.c) c_int {
     lua.raise(lua.state(Lopt), "this _home table belongs to an earlier eval", .{});
 }
 
+// ---------------------------------------------------------------- re-entrancy
+
+/// A C entry point of this file, marked for the collector while it runs
+/// (src/lgc_sandbox.c): a finalizer that ran in the middle of an operation
+/// could use `key_buf`, `val_buf` and `io`, or a table's half-updated
+/// bookkeeping. Code here calls the unguarded functions: only the outermost
+/// frame is marked.
+fn guarded(comptime f: fn (?*lua.State) callconv(.c) c_int) lua.CFn {
+    return &struct {
+        fn call(Lopt: ?*lua.State) callconv(.c) c_int {
+            c.wc_ext_enter(Lopt);
+            const n = f(Lopt);
+            c.wc_ext_leave(Lopt);
+            return n;
+        }
+    }.call;
+}
+
+/// The proxies' metamethods: the sandbox's own, hidden from `debug.getinfo`.
+pub fn isInternal(f: lua.CFn) bool {
+    inline for (.{ cacheMiss, newIndex, lenMeta, pairsMeta }) |m| {
+        if (f == guarded(m)) return true;
+    }
+    return false;
+}
+
 // ---------------------------------------------------------------- states
 
 /// If the value at `idx` is an external table, pushes its state and returns
@@ -181,7 +207,7 @@ fn newTable(L: *lua.State, id: i64, parent_idx: c_int, key_idx: c_int, pending: 
         // Until the table is loaded, a cache miss asks the host.
         c.lua_createtable(L, 0, 1);
         c.lua_pushvalue(L, s);
-        c.lua_pushcclosure(L, cacheMiss, 1);
+        c.lua_pushcclosure(L, guarded(cacheMiss), 1);
         c.lua_setfield(L, -2, "__index");
         _ = c.lua_setmetatable(L, -2);
         setUv(L, s, UV_CACHE);
@@ -198,11 +224,11 @@ fn newTable(L: *lua.State, id: i64, parent_idx: c_int, key_idx: c_int, pending: 
     _ = getUv(L, s, UV_CACHE);
     c.lua_setfield(L, -2, "__index");
     c.lua_pushvalue(L, s);
-    c.lua_pushcclosure(L, newIndex, 1);
+    c.lua_pushcclosure(L, guarded(newIndex), 1);
     c.lua_setfield(L, -2, "__newindex");
-    lua.pushFn(L, lenMeta);
+    lua.pushFn(L, guarded(lenMeta));
     c.lua_setfield(L, -2, "__len");
-    lua.pushFn(L, pairsMeta);
+    lua.pushFn(L, guarded(pairsMeta));
     c.lua_setfield(L, -2, "__pairs");
     _ = c.lua_pushstring(L, "external table");
     c.lua_setfield(L, -2, "__name");
@@ -797,8 +823,13 @@ fn externalNext(L: *lua.State, s: c_int, info: *Info) c_int {
 
 // ---------------------------------------------------------------- raw access overrides
 
+pub const next = guarded(nextRaw);
+pub const rawget = guarded(rawgetRaw);
+pub const rawset = guarded(rawsetRaw);
+pub const rawlen = guarded(rawlenRaw);
+
 /// `next(t [, k])`, also for external tables.
-pub fn next(Lopt: ?*lua.State) callconv(.c) c_int {
+fn nextRaw(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     lua.ensureStack(L, 32);
     c.luaL_checktype(L, 1, lua.TTABLE);
@@ -809,7 +840,7 @@ pub fn next(Lopt: ?*lua.State) callconv(.c) c_int {
     return 1;
 }
 
-pub fn rawget(Lopt: ?*lua.State) callconv(.c) c_int {
+fn rawgetRaw(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     lua.ensureStack(L, 32);
     c.luaL_checktype(L, 1, lua.TTABLE);
@@ -823,7 +854,7 @@ pub fn rawget(Lopt: ?*lua.State) callconv(.c) c_int {
     return 1;
 }
 
-pub fn rawset(Lopt: ?*lua.State) callconv(.c) c_int {
+fn rawsetRaw(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     lua.ensureStack(L, 32);
     c.luaL_checktype(L, 1, lua.TTABLE);
@@ -837,7 +868,7 @@ pub fn rawset(Lopt: ?*lua.State) callconv(.c) c_int {
     return 1;
 }
 
-pub fn rawlen(Lopt: ?*lua.State) callconv(.c) c_int {
+fn rawlenRaw(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     lua.ensureStack(L, 32);
     const t = c.lua_type(L, 1);
@@ -974,13 +1005,13 @@ fn libNew(Lopt: ?*lua.State) callconv(.c) c_int {
 }
 
 const library = [_]c.luaL_Reg{
-    .{ .name = "delete", .func = libDelete },
-    .{ .name = "get", .func = libGet },
-    .{ .name = "id", .func = libId },
-    .{ .name = "keys", .func = libKeys },
-    .{ .name = "new", .func = libNew },
-    .{ .name = "set", .func = libSet },
-    .{ .name = "size", .func = libSize },
+    .{ .name = "delete", .func = guarded(libDelete) },
+    .{ .name = "get", .func = guarded(libGet) },
+    .{ .name = "id", .func = guarded(libId) },
+    .{ .name = "keys", .func = guarded(libKeys) },
+    .{ .name = "new", .func = guarded(libNew) },
+    .{ .name = "set", .func = guarded(libSet) },
+    .{ .name = "size", .func = guarded(libSize) },
     .{ .name = null, .func = null },
 };
 

@@ -134,7 +134,7 @@ export fn compute(request_ptr: [*]const u8, request_len: u32) i32 {
 
 /// Runs one eval under the outer protected call. When the chunk fails it
 /// returns [message, traceback] and sets `current.status`.
-fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
+pub fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     const req = current.request;
     ext_table.beginEval(L);
@@ -162,6 +162,8 @@ fn evalMain(Lopt: ?*lua.State) callconv(.c) c_int {
     var it = req.args.iterator();
     while (it.next()) |arg| lua.pushSlice(L, arg);
     const ran = c.lua_pcallk(L, argc, c.LUA_MULTRET, handler, 0, null);
+    // Whatever the outcome: its finalizers run now, its hooks end.
+    sandbox.endChunk(L);
     if (ran != lua.OK) {
         current.status = switch (ran) {
             lua.ERRMEM => .memory_limit,

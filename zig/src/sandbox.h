@@ -42,4 +42,12 @@ time_t wc_time(time_t *t);
 ** input is sorted the same way (and as fast) on every host. */
 #define l_randomizePivot()	0x9E3779B9u
 
+/* A new thread inherits its creator's hook but not the budget's pending
+** event (lhook.c); a freed one stops being the thread the external tables'
+** code runs on (lgc_sandbox.c). */
+void wc_hook_thread(struct lua_State *L1);
+void wc_ext_thread_free(struct lua_State *L1);
+#define luai_userstatethread(L,L1)	wc_hook_thread(L1)
+#define luai_userstatefree(L,L1)	wc_ext_thread_free(L1)
+
 #endif

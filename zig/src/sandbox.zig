@@ -8,6 +8,7 @@ const ext_table = @import("ext_table.zig");
 const err = @import("error.zig");
 const output = @import("output.zig");
 const alloc = @import("alloc.zig");
+const main = @import("main.zig");
 const c = lua.c;
 
 pub const instructions_max_default: u64 = 1_000_000_000;
@@ -17,6 +18,7 @@ pub const instructions_slice_max: u32 = 1 << 20;
 pub var instructions_max: u64 = instructions_max_default;
 /// Instructions of the slices already charged.
 pub var instructions_used: u64 = 0;
+/// The budget is spent (src/lhook.c reads it as wc_budget_exhausted).
 pub var instructions_exhausted = false;
 /// The current slice's size; the VM counts `wc_budget_slice` down from it.
 var slice_granted: u32 = 0;
@@ -30,6 +32,9 @@ var memory_warned = false;
 
 var key_pristine: u8 = 0;
 var key_randomseed: u8 = 0;
+var key_string_metatable: u8 = 0;
+/// The strings `string.dump` returned in this eval: the binary chunks `load` accepts.
+var key_dumped: u8 = 0;
 
 /// Opens the sandbox's libraries into a new state and records the pristine
 /// environment that every eval starts from.
@@ -43,6 +48,7 @@ pub fn open(L: *lua.State) void {
         .{ .name = "utf8", .open = c.luaopen_utf8 },
         .{ .name = "os", .open = c.luaopen_sandbox_os },
         .{ .name = "io", .open = c.luaopen_sandbox_io },
+        .{ .name = "debug", .open = c.luaopen_sandbox_debug },
         .{ .name = "ext_table", .open = ext_table.open },
     };
     for (libs) |lib| {
@@ -56,15 +62,20 @@ pub fn open(L: *lua.State) void {
         c.lua_pushnil(L);
         c.lua_setfield(L, g, name);
     }
-    wrapGlobal(L, g, "setmetatable", setMetatable);
     inline for (.{ .{ "next", ext_table.next }, .{ "rawget", ext_table.rawget }, .{ "rawset", ext_table.rawset }, .{ "rawlen", ext_table.rawlen } }) |f| {
         lua.pushFn(L, f[1]);
         c.lua_setfield(L, g, f[0]);
     }
 
     _ = c.lua_getfield(L, g, "string");
-    c.lua_pushnil(L);
+    _ = c.lua_getfield(L, -1, "dump");
+    c.lua_pushcclosure(L, dump, 1);
     c.lua_setfield(L, -2, "dump");
+    lua.pop(L, 1);
+
+    _ = c.lua_pushstring(L, "");
+    _ = c.lua_getmetatable(L, -1);
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_string_metatable);
     lua.pop(L, 1);
 
     _ = c.lua_getfield(L, g, "math");
@@ -77,19 +88,13 @@ pub fn open(L: *lua.State) void {
     recordPristine(L);
 }
 
-fn wrapGlobal(L: *lua.State, g: c_int, comptime name: [*:0]const u8, f: lua.CFn) void {
-    _ = c.lua_getfield(L, g, name);
-    c.lua_pushcclosure(L, f, 1);
-    c.lua_setfield(L, g, name);
-}
-
 // ---------------------------------------------------------------- pristine environment
 
 /// The tables a script can change and that must not outlive its eval.
 fn pushMutableTables(L: *lua.State) c_int {
     lua.pushGlobalTable(L);
     const g = c.lua_gettop(L);
-    inline for (.{ "string", "table", "math", "utf8", "coroutine", "os", "io", "ext_table" }) |name| {
+    inline for (.{ "string", "table", "math", "utf8", "coroutine", "os", "io", "debug", "ext_table" }) |name| {
         _ = c.lua_getfield(L, g, name);
     }
     _ = c.lua_pushstring(L, "");
@@ -175,6 +180,12 @@ pub fn restore(L: *lua.State) void {
     _ = c.lua_setmetatable(L, -2);
     lua.pop(L, 1);
 
+    restoreTypeMetatables(L);
+    forgetDumps(L);
+    // The script's hooks: ldblib keeps their functions in the registry.
+    c.lua_pushnil(L);
+    c.lua_setfield(L, lua.REGISTRYINDEX, "_HOOKKEY");
+
     // Restarting resets the GC debt, which forces a step: only when stopped.
     if (c.lua_gc(L, c.LUA_GCISRUNNING) == 0) _ = c.lua_gc(L, c.LUA_GCRESTART);
     _ = c.lua_gc(L, c.LUA_GCINC, @as(c_int, 0), @as(c_int, 0), @as(c_int, 0));
@@ -188,8 +199,45 @@ pub fn resetEval(L: *lua.State) void {
     instructions_used = 0;
     instructions_exhausted = false;
     grantSlice();
-    // The last eval may have ended with the budget's hook set.
+    // The last eval may have ended with a hook set, the budget's or its own.
     c.lua_sethook(L, null, 0, 0);
+}
+
+/// `debug.setmetatable` on a value that is not a table lasts for its eval:
+/// strings get their pristine metatable back, the other types none.
+fn restoreTypeMetatables(L: *lua.State) void {
+    _ = c.lua_pushstring(L, "");
+    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_string_metatable);
+    _ = c.lua_setmetatable(L, -2);
+    lua.pop(L, 1);
+    c.lua_pushnil(L);
+    c.lua_pushboolean(L, 0);
+    c.lua_pushinteger(L, 0);
+    lua.pushFn(L, memoryAlias);
+    _ = c.lua_pushthread(L);
+    c.lua_pushlightuserdata(L, null);
+    var i: c_int = 6;
+    while (i > 0) : (i -= 1) {
+        c.lua_pushnil(L);
+        _ = c.lua_setmetatable(L, -1 - i);
+    }
+    lua.pop(L, 6);
+}
+
+/// What the chunk leaves behind ends with it (ABI §8), before its values
+/// are encoded and `_home` is committed: the objects still marked for
+/// finalization are finalized, so their output and `_home` writes belong to
+/// this eval; the script's hooks are removed, since encoding the values calls
+/// `next`; the binary chunks `load` accepted are forgotten.
+pub fn endChunk(L: *lua.State) void {
+    c.wc_finalize_all(L);
+    c.wc_hook_set(L, 0, 0);
+    forgetDumps(L);
+}
+
+fn forgetDumps(L: *lua.State) void {
+    c.lua_pushnil(L);
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_dumped);
 }
 
 fn memoryAlias(Lopt: ?*lua.State) callconv(.c) c_int {
@@ -232,32 +280,29 @@ fn grantSlice() void {
     wc_budget_slice = @intCast(slice_granted);
 }
 
-/// Called by the VM (src/lvm_budget.h) on every instruction past the end of
-/// a slice until the hook below runs, which is at the next jump, loop, call
-/// or return of `L`. Once the budget is spent it keeps firing, so every
-/// thread that runs an instruction gets the hook.
-export fn wc_budget_signal(Lopt: ?*lua.State) void {
-    const L = lua.state(Lopt);
-    if (instructions_exhausted) wc_budget_slice = 0;
-    c.lua_sethook(L, budgetHook, c.LUA_MASKCOUNT, 1);
-}
-
-fn budgetHook(Lopt: ?*lua.State, ar: ?*c.lua_Debug) callconv(.c) void {
-    _ = ar;
-    const L = lua.state(Lopt);
+/// Charges the slice the VM has counted (src/lhook.c calls it when the
+/// slice ran out): 0 and a new slice, or 1 once the budget is spent. Then
+/// the VM signals on every instruction, so every thread that runs one gets
+/// the budget's hook (ABI §3).
+fn budgetCharge() callconv(.c) c_int {
     if (!instructions_exhausted) {
         instructions_used = instructionsCounted();
         if (instructions_used <= instructions_max) {
             grantSlice();
-            c.lua_sethook(L, null, 0, 0);
-            return;
+            return 0;
         }
         instructions_exhausted = true;
-        wc_budget_slice = 0;
     }
-    // The hook stays, with a count of 1: every instruction of this thread
-    // raises again, so no pcall, xpcall or coroutine can swallow the error.
-    // Level 0: inside a hook that is the running Lua function, not a caller.
+    wc_budget_slice = 0;
+    return 1;
+}
+
+/// Raises the limit error from the budget's hook. No pcall, xpcall or
+/// coroutine can swallow it: the hook stays, and every instruction raises
+/// again. Level 0: inside a hook that is the running Lua function, not a
+/// caller.
+fn budgetRaise(Lopt: ?*lua.State) callconv(.c) void {
+    const L = lua.state(Lopt);
     c.luaL_where(L, 0);
     _ = c.lua_pushstring(L, err.instruction_limit_message);
     c.lua_concat(L, 2);
@@ -266,23 +311,133 @@ fn budgetHook(Lopt: ?*lua.State, ar: ?*c.lua_Debug) callconv(.c) void {
 
 // ---------------------------------------------------------------- replaced functions
 
-/// Text chunks only: a binary chunk could break the VM's invariants. With
-/// a mode that allows text, "t"; with one that does not ("b"), a text chunk
-/// gets Lua's own refusal and a binary one ours.
-fn loadBuffer(L: *lua.State, s: [*]const u8, l: usize, name: [*:0]const u8, mode: ?[*:0]const u8) callconv(.c) c_int {
-    const m: [*:0]const u8 = mode orelse "bt";
-    if (std.mem.indexOfScalar(u8, std.mem.span(m), 't') != null) return c.luaL_loadbufferx(L, s, l, name, "t");
-    if (l > 0 and s[0] == c.LUA_SIGNATURE[0]) {
-        _ = c.lua_pushstring(L, "attempt to load a binary chunk (binary chunks are not allowed in the sandbox)");
-        return c.LUA_ERRSYNTAX;
+/// `string.dump`, which also records what it returns: the binary chunks
+/// `load` accepts in this eval (ABI §8). A crafted or altered chunk could
+/// break the VM's invariants; one Lua dumped itself cannot.
+fn dump(Lopt: ?*lua.State) callconv(.c) c_int {
+    const L = lua.state(Lopt);
+    lua.ensureStack(L, 32);
+    c.lua_pushvalue(L, lua.upvalueIndex(1));
+    c.lua_rotate(L, 1, 1);
+    c.lua_callk(L, c.lua_gettop(L) - 1, 1, 0, null);
+    if (c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_dumped) != lua.TTABLE) {
+        lua.pop(L, 1);
+        c.lua_createtable(L, 0, 1);
+        c.lua_pushvalue(L, -1);
+        c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_dumped);
     }
-    return c.luaL_loadbufferx(L, s, l, name, m);
+    c.lua_pushvalue(L, -2);
+    c.lua_pushboolean(L, 1);
+    c.lua_rawset(L, -3);
+    lua.pop(L, 1);
+    return 1;
 }
 
+/// Whether the undumper may read the string on top of the stack (and pops
+/// it): one `string.dump` returned in this eval, or the start of one, which
+/// it refuses as truncated, as Lua does, having read only what Lua wrote.
+fn wasDumped(L: *lua.State) bool {
+    if (c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_dumped) != lua.TTABLE) {
+        lua.pop(L, 2);
+        return false;
+    }
+    c.lua_rotate(L, -2, 1);
+    const chunk = lua.stringAt(L, -1).?;
+    c.lua_pushvalue(L, -1);
+    var found = c.lua_rawget(L, -3) != lua.TNIL;
+    lua.pop(L, 1);
+    c.lua_pushnil(L);
+    while (!found and c.lua_next(L, -3) != 0) {
+        lua.pop(L, 1);
+        found = std.mem.startsWith(u8, lua.stringAt(L, -1).?, chunk);
+    }
+    lua.pop(L, if (found) 3 else 2);
+    return found;
+}
+
+const binary_refusal = "attempt to load a binary chunk that string.dump did not return in this eval";
+
+fn allowsBinary(mode: ?[*:0]const u8) bool {
+    const m = mode orelse return true;
+    return std.mem.indexOfScalar(u8, std.mem.span(m), 'b') != null;
+}
+
+/// `load` of a string: a binary chunk only when `string.dump` made it.
+fn loadBuffer(L: *lua.State, s: [*]const u8, l: usize, name: [*:0]const u8, mode: ?[*:0]const u8) callconv(.c) c_int {
+    if (l > 0 and s[0] == c.LUA_SIGNATURE[0] and allowsBinary(mode)) {
+        lua.pushSlice(L, s[0..l]);
+        if (!wasDumped(L)) {
+            _ = c.lua_pushstring(L, binary_refusal);
+            return c.LUA_ERRSYNTAX;
+        }
+    }
+    return c.luaL_loadbufferx(L, s, l, name, mode);
+}
+
+/// The reader `load` of a function goes through: text passes piece by
+/// piece; a binary chunk is read whole first and refused unless
+/// `string.dump` made it, so the undumper only ever sees such a chunk. It
+/// runs inside lua_load's protected parser, so the reader's errors are
+/// load's, as in Lua.
+const Reader = struct {
+    reader: c.lua_Reader,
+    data: ?*anyopaque,
+    binary: bool,
+    started: bool = false,
+    done: bool = false,
+
+    fn read(Lopt: ?*lua.State, ud: ?*anyopaque, size: [*c]usize) callconv(.c) [*c]const u8 {
+        const L = lua.state(Lopt);
+        const self: *Reader = @ptrCast(@alignCast(ud.?));
+        if (self.started) {
+            if (self.done) {
+                size.* = 0;
+                return null;
+            }
+            return self.reader.?(L, self.data, size);
+        }
+        self.started = true;
+        const first = self.reader.?(L, self.data, size);
+        if (!self.binary or first == null or size.* == 0 or first[0] != c.LUA_SIGNATURE[0]) return first;
+        return self.readWhole(L, first[0..size.*], size);
+    }
+
+    fn readWhole(self: *Reader, L: *lua.State, first: []const u8, size: [*c]usize) [*c]const u8 {
+        lua.ensureStack(L, 8);
+        var b: c.luaL_Buffer = undefined;
+        c.luaL_buffinit(L, &b);
+        c.luaL_addlstring(&b, first.ptr, first.len);
+        while (true) {
+            var n: usize = 0;
+            const piece = self.reader.?(L, self.data, &n);
+            if (piece == null or n == 0) break;
+            c.luaL_addlstring(&b, piece, n);
+        }
+        c.luaL_pushresult(&b);
+        c.lua_pushvalue(L, -1);
+        if (!wasDumped(L)) {
+            // As Lua's own refusal of a binary chunk: without a position.
+            _ = c.lua_pushstring(L, binary_refusal);
+            _ = c.lua_error(L);
+        }
+        // Kept alive (and its bytes in place) until load is done with it.
+        c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_loading);
+        _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_loading);
+        const whole = c.lua_tolstring(L, -1, size);
+        lua.pop(L, 1);
+        self.done = true;
+        return whole;
+    }
+};
+
+var key_loading: u8 = 0;
+
 fn loadReader(L: *lua.State, reader: c.lua_Reader, data: ?*anyopaque, name: [*:0]const u8, mode: ?[*:0]const u8) callconv(.c) c_int {
-    const m: [*:0]const u8 = mode orelse "bt";
-    const text = std.mem.indexOfScalar(u8, std.mem.span(m), 't') != null;
-    return c.lua_load(L, reader, data, name, if (text) "t" else "");
+    var r: Reader = .{ .reader = reader, .data = data, .binary = allowsBinary(mode) };
+    const status = c.lua_load(L, Reader.read, &r, name, mode);
+    c.lua_pushnil(L);
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_loading);
+    return status;
 }
 
 /// lauxlib's buffer allocations: on a refusal, collect the garbage (of this
@@ -295,26 +450,11 @@ fn boxAlloc(ud: ?*anyopaque, ptr: ?*anyopaque, osize: usize, nsize: usize) callc
     return alloc.luaAlloc(null, ptr, osize, nsize);
 }
 
-/// `setmetatable` without finalizers: Lua runs `__gc` with hooks off, so no
-/// instruction budget could stop one, and after its eval it would have no
-/// world to act on. A metatable with `__gc` (looked up raw, as Lua does) is
-/// refused.
-fn setMetatable(Lopt: ?*lua.State) callconv(.c) c_int {
-    const L = lua.state(Lopt);
-    lua.ensureStack(L, 32);
-    const t = c.lua_type(L, 2);
-    c.luaL_checktype(L, 1, lua.TTABLE);
-    if (t != lua.TNIL and t != lua.TTABLE) _ = c.luaL_typeerror(L, 2, "nil or table");
-    if (t == lua.TTABLE) {
-        _ = c.lua_pushstring(L, "__gc");
-        if (c.lua_rawget(L, 2) != lua.TNIL) lua.raise(L, "__gc finalizers are not available in the sandbox", .{});
-        lua.pop(L, 1);
-    }
-    c.lua_settop(L, 2);
-    c.lua_pushvalue(L, lua.upvalueIndex(1));
-    c.lua_rotate(L, 1, 1);
-    c.lua_callk(L, 2, 1, 0, null);
-    return 1;
+/// The sandbox's own C functions that can be on the stack while a script
+/// runs: `debug.getinfo` gives no `func` for them (ABI §8).
+fn isHiddenFunction(f: lua.CFn) callconv(.c) c_int {
+    const hidden = f == main.evalMain or f == err.handler or f == memoryAlias or ext_table.isInternal(f);
+    return @intFromBool(hidden);
 }
 
 fn seed(L: *lua.State) void {
@@ -338,4 +478,8 @@ comptime {
     @export(&loadBuffer, .{ .name = "wc_loadbufferx", .visibility = .hidden });
     @export(&loadReader, .{ .name = "wc_load", .visibility = .hidden });
     @export(&boxAlloc, .{ .name = "wc_box_alloc", .visibility = .hidden });
+    @export(&budgetCharge, .{ .name = "wc_budget_charge", .visibility = .hidden });
+    @export(&budgetRaise, .{ .name = "wc_budget_raise", .visibility = .hidden });
+    @export(&instructions_exhausted, .{ .name = "wc_budget_exhausted", .visibility = .hidden });
+    @export(&isHiddenFunction, .{ .name = "wc_is_hidden_function", .visibility = .hidden });
 }

@@ -1,0 +1,11 @@
+-- io.stderr:write and its chaining; stderr and stdout are separate streams.
+local r = io.stderr:write("one ", 2, " ", 3.5, "\n")
+print(r == io.stderr, io.type(io.stderr))
+io.stderr:write("a"):write("b"):write("\n")
+print(pcall(io.stderr.write, io.stderr, {}))
+io.stderr:setvbuf("full")
+io.stderr:write("buffered\n")
+io.stderr:flush()
+print(io.stderr:flush() == io.stderr)
+io.stderr:write(string.format("%5.2f|%d|%s\n", 3.14159, 42, "x"))
+print("stdout done")

@@ -1,0 +1,12 @@
+-- os.date and os.time on fixed times (UTC), as lua gives them.
+print(os.date("!%Y-%m-%d %H:%M:%S", 0))
+print(os.date("!%c", 1700000000))
+print(os.date("!%A %B %d %j %U %w %y %p", 1234567890))
+local t = os.date("!*t", 86400 * 365)
+print(t.year, t.month, t.day, t.hour, t.min, t.sec, t.wday, t.yday, t.isdst)
+print(os.time({year = 2020, month = 1, day = 1, hour = 0}))
+print(os.time({year = 2020, month = 14, day = 35, hour = 12, min = 70}))
+print(os.difftime(10, 4), math.type(os.difftime(10, 4)))
+print(pcall(os.date, "%Ez", 0))
+print(pcall(os.time, {year = 2020}))
+print(type(os.time()), type(os.clock()), math.type(os.time()))
