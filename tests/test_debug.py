@@ -154,6 +154,32 @@ for i = 1, 1100000 do end
 debug.sethook()
 print(n, m, s)
 """,
+    "hooks_of_coroutines_across_slices": """
+local counts = {}
+local function mk(name) return function(e) counts[name] = (counts[name] or 0) + 1 end end
+local co = coroutine.create(function()
+  local s = 0
+  for i = 1, 900000 do s = s + i; if i % 50000 == 0 then coroutine.yield(s) end end
+  return s
+end)
+debug.sethook(co, mk("co"), "", 5)
+debug.sethook(mk("main"), "", 11)
+local r
+repeat
+  local ok, v = coroutine.resume(co)
+  r = v
+  for i = 1, 30000 do end
+until coroutine.status(co) == "dead"
+debug.sethook()
+local w = coroutine.wrap(function()
+  debug.sethook(mk("inner"), "l", 3)
+  for i = 1, 400000 do local x = i * 2 end
+  debug.sethook()
+  return 1
+end)
+w()
+print(r, counts.co, counts.main, counts.inner)
+""",
     "gethook": """
 print(debug.gethook())
 local function h() end
