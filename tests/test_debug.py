@@ -244,15 +244,19 @@ def test_type_metatables_do_not_outlive_their_eval(sb):
         debug.setmetatable("", {__index = function() return "pwned" end})
         for _, v in ipairs{0, true, print, coroutine.running()} do debug.setmetatable(v, {}) end
         debug.setmetatable(nil, {})
+        local up = 1
+        debug.setmetatable(debug.upvalueid(function() return up end, 1), {})
         return ("x").upper
     """)
     assert r.values == ["pwned"]
     r = sb.eval("""
+        local up = 1
         return ("x"):upper(), getmetatable("").__index == string, debug.getmetatable(0),
                debug.getmetatable(true), debug.getmetatable(print), debug.getmetatable(nil),
-               debug.getmetatable(coroutine.running())
+               debug.getmetatable(coroutine.running()),
+               debug.getmetatable(debug.upvalueid(function() return up end, 1))
     """)
-    assert r.values == ["X", True, None, None, None, None, None]
+    assert r.values == ["X", True, None, None, None, None, None, None]
 
 
 def test_protected_metatables_stay_protected(sb):

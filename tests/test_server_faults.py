@@ -528,7 +528,7 @@ def test_a_killed_server_loses_no_acknowledged_share_and_restarts(tmp_path):
 
     with serve_process(data) as (proc, port):
         for share_id, code in list(acknowledged.items())[:20]:
-            assert request(port, "GET", f"/api/share/{share_id}")[2] == {"id": share_id, "code": code}
+            assert request(port, "GET", f"/api/share/{share_id}")[2] == {"id": share_id, "code": code, "input": ""}
         status, _, body = request(port, "POST", "/api/share", {"code": "return 'after the restart'"})
         assert status == 200
         status, _, body = request(port, "POST", "/api/run", {"code": "return 6 * 7"})

@@ -420,9 +420,10 @@ const Reader = struct {
             _ = c.lua_pushstring(L, binary_refusal);
             _ = c.lua_error(L);
         }
-        // Kept alive (and its bytes in place) until load is done with it.
-        c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_loading);
-        _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_loading);
+        // Kept alive (and its bytes in place) until load is done with it,
+        // under a key of this load's own: a finalizer can load too meanwhile.
+        c.lua_rawsetp(L, lua.REGISTRYINDEX, self);
+        _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, self);
         const whole = c.lua_tolstring(L, -1, size);
         lua.pop(L, 1);
         self.done = true;
@@ -430,13 +431,13 @@ const Reader = struct {
     }
 };
 
-var key_loading: u8 = 0;
-
 fn loadReader(L: *lua.State, reader: c.lua_Reader, data: ?*anyopaque, name: [*:0]const u8, mode: ?[*:0]const u8) callconv(.c) c_int {
     var r: Reader = .{ .reader = reader, .data = data, .binary = allowsBinary(mode) };
     const status = c.lua_load(L, Reader.read, &r, name, mode);
-    c.lua_pushnil(L);
-    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_loading);
+    if (r.done) {
+        c.lua_pushnil(L);
+        c.lua_rawsetp(L, lua.REGISTRYINDEX, &r);
+    }
     return status;
 }
 
