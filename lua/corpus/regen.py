@@ -169,7 +169,6 @@ local mtype, concat = math.type, table.concat
 local f = assert(open(code_path, "rb")); local code = f:read("a"); f:close()
 local out = assert(open(values_path, "wb"))
 io.stdout:setvbuf("no")
-collectgarbage("incremental")  -- lua.c switches to generational; the library's default is incremental
 
 -- The sandbox's surface: no dofile/loadfile/require/package/debug/string.dump, no io.open,
 -- io.popen or io.tmpfile, os.time/clock/date/difftime only.

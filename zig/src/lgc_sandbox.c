@@ -99,6 +99,8 @@ void wc_finalize_all (lua_State *L) {
   global_State *g = G(L);
   lu_byte gcstp = g->gcstp;
   busy_L = NULL;
+  if (g->finobj == NULL && g->tobefnz == NULL)
+    return;  /* the common case, and no change of mode to undo (wc_gc_reset) */
   luaC_changemode(L, KGC_INC);
   if (issweepphase(g))
     luaC_runtilstate(L, bitmask(GCScallfin));
@@ -106,4 +108,19 @@ void wc_finalize_all (lua_State *L) {
   separatetobefnz(g, 1);
   callallpendingfinalizers(L);
   g->gcstp = gcstp;
+}
+
+
+/* The collector as lua.c leaves it for a script (ABI §1): generational mode,
+** with every parameter of both modes at its default (lstate.c's values), so
+** what one eval set with collectgarbage does not reach the next. Entering
+** generational mode costs a full collection: only an eval that left it pays. */
+void wc_gc_reset (lua_State *L) {
+  global_State *g = G(L);
+  setgcparam(g->gcpause, LUAI_GCPAUSE);
+  setgcparam(g->gcstepmul, LUAI_GCMUL);
+  g->gcstepsize = LUAI_GCSTEPSIZE;
+  setgcparam(g->genmajormul, LUAI_GENMAJORMUL);
+  g->genminormul = LUAI_GENMINORMUL;
+  luaC_changemode(L, KGC_GEN);
 }

@@ -246,7 +246,10 @@ void wc_io_restore (lua_State *L) {
     p = (LStream *)lua_touserdata(L, -1);
     p->f = std_files[i];
     p->closef = &io_noclose;
-    luaL_setmetatable(L, LUA_FILEHANDLE);
+    /* Only a changed one is set again: setting a metatable with __gc marks the
+    ** handle for finalization, which would make every eval finalize it. */
+    if (luaL_testudata(L, -1, LUA_FILEHANDLE) == NULL)
+      luaL_setmetatable(L, LUA_FILEHANDLE);
     if (i == STD_IN) lua_setfield(L, LUA_REGISTRYINDEX, IO_INPUT);
     else if (i == STD_OUT) lua_setfield(L, LUA_REGISTRYINDEX, IO_OUTPUT);
     else lua_pop(L, 1);

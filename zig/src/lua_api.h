@@ -14,6 +14,7 @@ void wc_error_write(const char *s, size_t l);
 int wc_hook_error(lua_State *L);
 int luaopen_sandbox_debug(lua_State *L);
 void wc_finalize_all(lua_State *L);
+void wc_gc_reset(lua_State *L);
 void wc_hook_set(lua_State *L, int mask, int count);
 void wc_ext_enter(lua_State *L);
 void wc_ext_leave(lua_State *L);

@@ -107,7 +107,11 @@ export fn compute(request_ptr: [*]const u8, request_len: u32) i32 {
     c.wc_io_begin(req.stdin.ptr, req.stdin.len);
     c.lua_settop(L, 0);
     lua.pushFn(L, evalMain);
-    const outer = c.lua_pcallk(L, 0, 2, 0, 0, null);
+    // Two arguments it does not read, as lua.c calls pmain with argc and argv:
+    // the script's stack starts where lua's does, so it overflows at the same depth.
+    c.lua_pushnil(L);
+    c.lua_pushnil(L);
+    const outer = c.lua_pcallk(L, 2, 2, 0, 0, null);
     c.wc_io_flush();
     var message: []const u8 = "";
     var traceback: []const u8 = "";

@@ -188,7 +188,7 @@ pub fn restore(L: *lua.State) void {
 
     // Restarting resets the GC debt, which forces a step: only when stopped.
     if (c.lua_gc(L, c.LUA_GCISRUNNING) == 0) _ = c.lua_gc(L, c.LUA_GCRESTART);
-    _ = c.lua_gc(L, c.LUA_GCINC, @as(c_int, 0), @as(c_int, 0), @as(c_int, 0));
+    c.wc_gc_reset(L);
     if (random_seed_fixed) seed(L);
 }
 
