@@ -6,8 +6,11 @@ cd "$(dirname "$0")"
 root=$PWD
 
 LUA_VERSION=5.4.8
-# Pyodide's version is pinned in web/package.json (and its lock); these are the files of it the page serves.
-PYODIDE_FILES="pyodide.mjs pyodide.asm.mjs pyodide.asm.wasm python_stdlib.zip pyodide-lock.json"
+# Pyodide's version is pinned in web/package.json (and its lock); these are the files of it the
+# page serves, beside its lock with the wasm-compute wheel added (pyodide_lock).
+PYODIDE_FILES="pyodide.mjs pyodide.asm.mjs pyodide.asm.wasm python_stdlib.zip"
+# The tools that add the wheel to Pyodide's lock; they need Python 3.12 or later.
+PYODIDE_TOOLS="pyodide-build==0.39.2 pyodide-lock[wheel]==0.2.1"
 # Lua's official sources, with its test suite, as the lupa 2.8 sdist carries them.
 LUPA_URL=https://files.pythonhosted.org/packages/c3/a6/0f869fbb07c393f15473b1eefefb7b5bec162fb7481803d040ed4dc46002/lupa-2.8.tar.gz
 LUPA_SHA256=d8022641b9ec8ecf2c5ecbe9f47e5a70e0b87c4b5ae921b92cb02a638e0acd08
@@ -84,8 +87,9 @@ pyodide_files() {
   done
 }
 
-# The package as a pure-Python wheel, served as web/python/wasm_compute.whl: what the pyodide
-# engine installs in the browser. Built again only when a file that goes into it changed.
+# The package as a pure-Python wheel: build/wheel/, and served as web/python/wasm_compute.whl
+# and under its own name in web/pyodide/ (pyodide_lock). Built again only when a file that
+# goes into it changed.
 wheel() {
   local out=web/python/wasm_compute.whl
   if [ -f "$out" ] && [ -z "$(find server/wasm_compute pyproject.toml README.md -type f -newer "$out" -not -path '*/__pycache__/*' -print -quit)" ]; then
@@ -101,6 +105,70 @@ wheel() {
   fi
   mkdir -p web/python
   install -m 644 build/wheel/wasm_compute-*-py3-none-any.whl "$out"
+  rm -f web/pyodide/wasm_compute-*.whl
+  install -m 644 build/wheel/wasm_compute-*-py3-none-any.whl web/pyodide/
+}
+
+# A Python of 3.12 or later for pyodide_env: python3.13 or python3.12 on the PATH, or pyenv's.
+newer_python() {
+  local candidate
+  for candidate in python3.13 python3.12 python3 "$(pyenv root 2>/dev/null)"/versions/3.1[2-9]*/bin/python3; do
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+      echo "$candidate"
+      return
+    fi
+  done
+  return 1
+}
+
+# .venv-pyodide: pyodide-build and pyodide-lock, apart from .venv (whose Python may be older).
+pyodide_env() {
+  local stamp=.venv-pyodide/.installed
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$PYODIDE_TOOLS" ] && return
+  local python
+  if ! python=$(newer_python); then
+    echo "build.sh: pyodide-build needs Python 3.12 or later; none was found (python3.12, python3.13, pyenv)" >&2
+    return 1
+  fi
+  step "creating .venv-pyodide ($PYODIDE_TOOLS)"
+  rm -rf .venv-pyodide
+  "$python" -m venv .venv-pyodide
+  # shellcheck disable=SC2086  # one argument per requirement
+  if ! .venv-pyodide/bin/python -m pip install --quiet $PYODIDE_TOOLS >build/pyodide-env.log 2>&1; then
+    cat build/pyodide-env.log >&2
+    return 1
+  fi
+  echo "$PYODIDE_TOOLS" >"$stamp"
+}
+
+# The served lock, web/pyodide/pyodide-lock.json: Pyodide's own with the wheel added by
+# `pyodide lockfile add-wheels` (its sha256, its imports, its dependencies resolved in the
+# lock), so the pyodide engine loads it by name: pyodide.loadPackage("wasm-compute").
+pyodide_lock() {
+  local lock=web/pyodide/pyodide-lock.json source=web/node_modules/pyodide/pyodide-lock.json
+  local wheels=(web/pyodide/wasm_compute-*-py3-none-any.whl)
+  [ -f "$lock" ] && [ "$lock" -nt "${wheels[0]}" ] && [ "$lock" -nt "$source" ] && return
+  pyodide_env
+  step "adding the wheel to Pyodide's lock (pyodide lockfile add-wheels)"
+  # The wheel's path is written relative to --base-path, so both are absolute.
+  if ! .venv-pyodide/bin/pyodide lockfile add-wheels --input "$source" --output "$lock.part" \
+      --base-path "$root/web/pyodide" "$root/${wheels[0]}" >build/pyodide-lock.log 2>&1; then
+    cat build/pyodide-lock.log >&2
+    return 1
+  fi
+  mv "$lock.part" "$lock"
+}
+
+# The npm package `wasm-compute`, assembled in build/npm/ from web/npm/ (its package.json,
+# entry, declarations and README) and web/'s modules and lua.wasm, and packed as
+# build/wasm-compute-VERSION.tgz. Nothing of it is committed twice: web/ is its source.
+npm_package() {
+  step "assembling the npm package (build/npm)"
+  rm -rf build/npm && mkdir -p build/npm
+  install -m 644 web/npm/package.json web/npm/index.js web/npm/index.d.ts web/npm/README.md \
+    web/*.js web/lua.wasm LICENSE build/npm/
+  rm -f build/wasm-compute-*.tgz
+  (cd build && npm pack ./npm --silent >/dev/null)
 }
 
 # The browser tests drive Debian's Chromium (Playwright's own download does not work here).
@@ -133,6 +201,8 @@ build() {
   web_bundle
   pyodide_files
   wheel
+  pyodide_lock
+  npm_package
 }
 
 case "${1:-build}" in

@@ -135,3 +135,23 @@ def test_the_package_imports_without_wasmtime_or_sqlite3():
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert json.loads(out) == {"t": [["n", {"i": "1"}]]}
+
+
+def test_pyodide_lock_lists_the_served_wheel():
+    """build.sh adds the wheel to Pyodide's lock (pyodide lockfile add-wheels), so the pyodide
+    engine loads it with loadPackage("wasm-compute"): the entry names the wheel served beside
+    the lock, with its sha256 and no dependency, and Pyodide's own packages are all kept."""
+    import hashlib
+
+    served = ROOT / "web" / "pyodide"
+    lock = json.loads((served / "pyodide-lock.json").read_text())
+    original = json.loads((ROOT / "web" / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
+    entry = lock["packages"]["wasm-compute"]
+    wheel = served / entry["file_name"]
+    assert wheel.name.startswith("wasm_compute-") and wheel.name.endswith("-py3-none-any.whl")
+    assert entry["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert (entry["depends"], entry["imports"]) == ([], ["wasm_compute"])
+    assert lock["info"] == original["info"]
+    assert {k: v for k, v in lock["packages"].items() if k != "wasm-compute"} == original["packages"]
+    # The same wheel as the one served at web/python/ (the export's and the page's).
+    assert wheel.read_bytes() == (ROOT / "web" / "python" / "wasm_compute.whl").read_bytes()

@@ -7,9 +7,9 @@
 //
 // Messages in: {id, code, request, home, options}, code and request the run's
 // (web/lua-client.js `run`: code, stdin, args and name each a string or a
-// Uint8Array), options carrying the URLs of
-// lua.wasm (wasm), Pyodide's folder (pyodide) and the wasm_compute wheel
-// (wheel); {load: true, options} only loads. Messages out: {progress} while
+// Uint8Array), options carrying the URLs of lua.wasm (wasm) and Pyodide's
+// folder (pyodide), whose lock lists the wasm-compute wheel (build.sh);
+// {load: true, options} only loads. Messages out: {progress} while
 // Python loads, {id, started} when the script starts, then
 // {id, result, home} or {id, failure}.
 
@@ -18,29 +18,19 @@ import { compileLua } from "./lua-host.js";
 
 let loading = null; // a Promise of the run function, made at the first message
 
-async function load({ wasm, pyodide: indexURL, wheel }) {
+async function load({ wasm, pyodide: indexURL }) {
   progress("Loading Python (Pyodide)…");
   // Imported at run time from the served folder, not bundled: Pyodide finds
   // its other files (pyodide.asm.wasm, the standard library) next to it.
   const { loadPyodide } = await import(new URL("pyodide.mjs", indexURL).href);
-  const [py, wheelBytes, module] = await Promise.all([
-    loadPyodide({ indexURL, packages: [] }),
-    fetchBytes(wheel),
-    compileLua(wasm),
-  ]);
+  const [py, module] = await Promise.all([loadPyodide({ indexURL, packages: [] }), compileLua(wasm)]);
   progress("Installing wasm_compute…");
-  // A plain unpack into site-packages: the wheel is pure Python, and its
-  // dependencies (wasmtime, Flask) are for the server only.
-  const sitePackages = py.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
-  py.unpackArchive(wheelBytes, "wheel", { extractDir: sitePackages });
+  // By name from the served lock, which holds its sha256; it needs nothing
+  // else in Pyodide (its requirements are for other platforms: pyproject.toml).
+  // Pyodide would log each package it loads on the console.
+  await py.loadPackage("wasm-compute", { messageCallback: () => {} });
   const runJson = py.pyimport("wasm_compute._engine_pyodide").run_json;
   return (request) => JSON.parse(runJson(module, request));
-}
-
-async function fetchBytes(url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  return response.arrayBuffer();
 }
 
 function progress(text) { self.postMessage({ progress: text }); }
