@@ -1,6 +1,6 @@
 // The declarations of the npm package `wasm-compute` (index.js), written by hand
 // from web/lua-host.js, web/lua-client.js, web/home-store.js and web/abi.js;
-// zig/ABI.md is the contract they implement. tests/test_npm_package.py checks
+// zig/ABI.md is the contract they implement. e2e/test_npm_package.py checks
 // that every export of index.js is declared here and nothing else is.
 
 // ---------------------------------------------------------------- typed JSON (ABI §10)
