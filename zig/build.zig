@@ -36,7 +36,7 @@ pub fn build(b: *std.Build) void {
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lauxlib.c"}, .flags = &(flags ++ [_][]const u8{
         "-Dlua_getallocf(L,ud)=(*(ud) = (L), wc_box_alloc)",
     }) });
-    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lio_sandbox.c", "src/lhook.c", "src/lrestore.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
+    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lio_sandbox.c", "src/lpackage_sandbox.c", "src/lhook.c", "src/lrestore.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
     mod.addAssemblyFile(b.path("src/longjmp_tag.s"));
     mod.linkSystemLibrary("wasi-emulated-signal", .{});
 

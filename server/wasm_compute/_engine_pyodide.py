@@ -20,6 +20,7 @@ from pyodide.ffi import JsException, create_proxy, to_js
 
 from . import _abi, _homejson
 from ._bridge import BridgeImports, HomeBridge
+from ._host import HostFunctions
 from ._sandbox import Sandbox
 from ._store import MemoryStore
 from ._wire import base64_unless_text, encode_value
@@ -36,9 +37,11 @@ class PyodideEngine(BridgeImports):
     does for the browser engine.
     """
 
-    def __init__(self, wasm, limits: _abi.Limits, bridge: HomeBridge, clock, random_seed, timeout_ms: int):
+    def __init__(self, wasm, limits: _abi.Limits, bridge: HomeBridge, clock, random_seed, timeout_ms: int,
+                 host: HostFunctions | None = None):
         self._bridge = bridge
         self._clock = clock
+        self._host = host if host is not None else HostFunctions(None)
         self._failure: BaseException | None = None
         # The imports reach this engine through a weak reference: a proxy keeps its function
         # alive until it is destroyed, which __del__ does when the engine goes (the Sandbox
@@ -51,6 +54,8 @@ class PyodideEngine(BridgeImports):
             ("js_ext_table_size", PyodideEngine._size),
             ("js_ext_table_keys", PyodideEngine._keys),
             ("js_clock", PyodideEngine._clock_import),
+            ("js_host_call", PyodideEngine._host_call),
+            ("js_host_reply", PyodideEngine._host_reply),
         )}
         self._proxies = list(imports.values())
         env = to_js({"env": imports}, dict_converter=Object.fromEntries)
@@ -65,7 +70,7 @@ class PyodideEngine(BridgeImports):
         self._buffer = exports.get_buffer_ptr()
         seed_fixed = random_seed is not None
         seed = random_seed if seed_fixed else secrets.randbits(63)
-        self._write(self._buffer, limits.encode(seed, seed_fixed))
+        self._write(self._buffer, limits.encode(seed, seed_fixed) + self._host.record)
         status = exports.init()
         if status != _abi.SUCCESS:
             raise RuntimeError(f"lua.wasm init failed with status {status}")
@@ -123,6 +128,8 @@ class PyodideEngine(BridgeImports):
             traceback.clear_frames(failure.__traceback__)
             del self
             raise failure
+        finally:
+            self._host.end_eval()
 
     def memory_stats(self) -> dict:
         self._stats(self._buffer)
