@@ -179,7 +179,7 @@ def _sandbox(wasm, options: dict) -> Sandbox:
 
 def run_json(wasm, code: str, request: str) -> str:
     """One run for web/pyodide-worker.js. request: JSON {home, options, stdin?, args?, name?,
-    keepGlobals?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others what
+    keepGlobals?, modules?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others what
     Sandbox.eval takes (ABI §2.2). Answers JSON {result, home}: the result in the shape of
     the browser engine's (web/lua-host.js `run`) and the `_home` after the run.
     Strings cross into JavaScript in one piece, cheaper than converting nested objects."""
@@ -189,7 +189,7 @@ def run_json(wasm, code: str, request: str) -> str:
     try:
         _homejson.load(sandbox.store, data["home"])
         r = sandbox.eval(code, stdin=data.get("stdin"), args=data.get("args") or (), name=data.get("name"),
-                         keep_globals=bool(data.get("keepGlobals")))
+                         keep_globals=bool(data.get("keepGlobals")), modules=data.get("modules"))
         home = _homejson.dump(sandbox.store)
     except BaseException:
         _worker = None
