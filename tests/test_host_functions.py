@@ -335,3 +335,20 @@ def test_an_async_host_function_under_plain_eval():
 
     with Sandbox(functions={"later": later}) as sb:
         assert run(sb, "return later(41)").values == [42]
+
+
+def test_calls_failing_in_coroutines_that_die_leave_nothing_behind():
+    # A coroutine that dies in an error never closes its to-be-closed slots: the call's own
+    # errors give its buffers back before they are raised (ABI §11 "Nesting").
+    def fail():
+        raise ValueError("x")
+
+    with Sandbox(functions={"fail": fail, "one": lambda *a: 1}) as sb:
+        r = run(sb, """
+            for i = 1, 500 do
+              assert(not coroutine.resume(coroutine.create(function() fail() end)))
+              assert(not coroutine.resume(coroutine.create(function() one(print) end)))
+            end
+            return one({1, {2}}, 'x')
+        """)
+        assert r.values == [1]

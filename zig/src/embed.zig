@@ -182,20 +182,23 @@ fn call(Lopt: ?*lua.State) callconv(.c) c_int {
     const L = lua.state(Lopt);
     const argc = c.lua_gettop(L);
     lua.ensureStack(L, 32);
-    if (nesting == nesting_max) raiseAt(L, "host calls are nested too deeply", "");
+    if (nesting == nesting_max) raiseAt(L, 0, "host calls are nested too deeply", "");
     // The arguments' place is given back when the call ends, by an error
     // too: the closer is a to-be-closed slot, as lauxlib's buffers are.
+    // The errors raised here close it first: a coroutine that dies in an
+    // error never closes its slots.
     _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_closer);
-    c.lua_toclose(L, -1);
+    const closer = c.lua_gettop(L);
+    c.lua_toclose(L, closer);
     const start = args.list.items.len;
     args_starts[nesting] = start;
     nesting += 1;
 
-    encodeArgs(L, argc) catch |e| badArgument(L, e);
+    encodeArgs(L, argc) catch |e| badArgument(L, closer, e);
     const index: u32 = @intCast(c.lua_tointegerx(L, lua.upvalueIndex(1), null));
     const sent = args.list.items[start..];
     const n = js_host_call(index, sent.ptr, sent.len, &reply_inline, reply_inline.len);
-    if (n < 5) raiseAt(L, "the host's reply is malformed", "");
+    if (n < 5) malformed(L, closer);
     const len: usize = @intCast(n);
     const reply: []const u8 = if (len <= reply_inline.len) blk: {
         // Copied before anything can run a finalizer that calls the host
@@ -207,24 +210,24 @@ fn call(Lopt: ?*lua.State) callconv(.c) c_int {
         // under memory_bytes_max (Lua's own "not enough memory" if it cannot be had).
         const ticket = std.mem.readInt(u32, reply_inline[0..4], .little);
         const room: [*]u8 = @ptrCast(c.lua_newuserdatauv(L, len, 0).?);
-        if (js_host_reply(ticket, room, len) != 0) raiseAt(L, "the host's reply is malformed", "");
+        if (js_host_reply(ticket, room, len) != 0) malformed(L, closer);
         break :blk room[0..len];
     };
     const first = c.lua_gettop(L) + 1;
     var r: ser.Reader = .{ .bytes = reply };
     const kind = (r.take(1) catch unreachable)[0];
     if (kind == 1) {
-        const message = r.take(r.int(u32) catch malformed(L)) catch malformed(L);
-        if (r.at != reply.len) malformed(L);
-        raiseAt(L, "", message);
+        const message = r.take(r.int(u32) catch malformed(L, closer)) catch malformed(L, closer);
+        if (r.at != reply.len) malformed(L, closer);
+        raiseAt(L, closer, "", message);
     }
-    if (kind != 0) malformed(L);
-    const count = r.int(u32) catch malformed(L);
-    if (count > reply.len) malformed(L);
+    if (kind != 0) malformed(L, closer);
+    const count = r.int(u32) catch malformed(L, closer);
+    if (count > reply.len) malformed(L, closer);
     c.luaL_checkstack(L, @intCast(count + 8), "too many results from the host");
     var i: u32 = 0;
-    while (i < count) : (i += 1) pushValue(L, &r, 0) catch malformed(L);
-    if (r.at != reply.len) malformed(L);
+    while (i < count) : (i += 1) pushValue(L, &r, 0) catch malformed(L, closer);
+    if (r.at != reply.len) malformed(L, closer);
     return c.lua_gettop(L) - first + 1;
 }
 
@@ -238,8 +241,10 @@ fn leave(Lopt: ?*lua.State) callconv(.c) c_int {
 }
 
 /// Raises at the calling line: the registered name, then `what` or the
-/// host's message, which may hold any bytes.
-fn raiseAt(L: *lua.State, comptime what: []const u8, message: []const u8) noreturn {
+/// host's message, which may hold any bytes. Closes the call's closer
+/// first, unless `closer` is 0.
+fn raiseAt(L: *lua.State, closer: c_int, comptime what: []const u8, message: []const u8) noreturn {
+    if (closer != 0) c.lua_closeslot(L, closer);
     c.luaL_where(L, 1);
     c.lua_pushvalue(L, lua.upvalueIndex(2));
     _ = c.lua_pushstring(L, ": " ++ what);
@@ -249,8 +254,8 @@ fn raiseAt(L: *lua.State, comptime what: []const u8, message: []const u8) noretu
     unreachable;
 }
 
-fn malformed(L: *lua.State) noreturn {
-    raiseAt(L, "the host's reply is malformed", "");
+fn malformed(L: *lua.State, closer: c_int) noreturn {
+    raiseAt(L, closer, "the host's reply is malformed", "");
 }
 
 // ---------------------------------------------------------------- arguments
@@ -315,7 +320,8 @@ fn encode(L: *lua.State, idx: c_int, path: *[depth_max]?*const anyopaque, depth:
     args.patchU32(count_at, count);
 }
 
-fn badArgument(L: *lua.State, e: Refused) noreturn {
+fn badArgument(L: *lua.State, closer: c_int, e: Refused) noreturn {
+    c.lua_closeslot(L, closer);
     if (e == error.OutOfMemory) lua.raise(L, "not enough memory", .{});
     const what: [*:0]const u8 = switch (e) {
         error.function => "a function",
