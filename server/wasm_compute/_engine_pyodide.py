@@ -114,6 +114,7 @@ class PyodideEngine(BridgeImports):
         say), or pyodide's JsException for a trap; the instance is then unusable."""
         self._write(self._buffer, request)
         self._failure = None
+        host = self._host
         try:
             status = self._compute(self._buffer, len(request))
             ptr, length = _HEADER.unpack(self._read(self._buffer, _HEADER.size))
@@ -129,7 +130,7 @@ class PyodideEngine(BridgeImports):
             del self
             raise failure
         finally:
-            self._host.end_eval()
+            host.end_eval()
 
     def memory_stats(self) -> dict:
         self._stats(self._buffer)
