@@ -352,3 +352,28 @@ def test_calls_failing_in_coroutines_that_die_leave_nothing_behind():
             return one({1, {2}}, 'x')
         """)
         assert r.values == [1]
+
+
+@pytest.mark.parametrize("reply", [
+    b"\x07\x00\x00\x00\x00",                          # an unknown kind
+    b"\x00\x01\x00\x00\x00",                          # one value announced, none sent
+    b"\x00\x01\x00\x00\x00\x06\x01\x00\x00\x00",      # a table ref, which replies never hold
+    b"\x00\x00\x00\x00\x00\x00",                      # a byte left over
+    b"\x00\x01\x00\x00\x00\x08\x01\x00\x00\x00\x00\x02",  # a nil key
+    b"\x00\x01\x00\x00\x00\x08\x01\x00\x00\x00\x04" + struct.pack("<d", math.nan) + b"\x02",  # a nan key
+    b"\x00\x01\x00\x00\x00\x08\x01\x00\x00\x00\x08\x00\x00\x00\x00\x02",  # a table as a key
+    b"\x00\x01\x00\x00\x00\x08\xff\xff\xff\xff",      # more pairs than bytes
+    b"\x01\x09\x00\x00\x00abc",                       # an error message past the end
+    b"\x00\x01\x00\x00\x00" + b"".join([b"\x08\x01\x00\x00\x00\x03" + struct.pack("<q", 1)] * 101) + b"\x02",
+])
+def test_a_malformed_reply_is_an_error_at_the_call(host, reply):
+    host._host.call = lambda index, args: reply
+    r = host.eval("local ok, e = pcall(echo) return ok, e, 1")
+    assert r.values == [False, "echo: the host's reply is malformed", 1]
+
+
+def test_a_reply_of_tables_nested_100_deep_is_read(host):
+    nested = b"".join([b"\x08\x01\x00\x00\x00\x03" + struct.pack("<q", 1)] * 100) + b"\x02"
+    host._host.call = lambda index, args: b"\x00\x01\x00\x00\x00" + nested
+    r = run(host, "local t, n = echo(), 0 while type(t) == 'table' do t, n = t[1], n + 1 end return n, t")
+    assert r.values == [100, True]
