@@ -73,7 +73,7 @@ class PyodideEngine(BridgeImports):
         self._write(self._buffer, limits.encode(seed, seed_fixed) + self._host.record)
         status = exports.init()
         if status != _abi.SUCCESS:
-            raise RuntimeError(f"lua.wasm init failed with status {status}")
+            raise RuntimeError(f"lua.wasm init failed with status {status}{self._host.init_hint()}")
         # init may have moved the buffer to fit the largest request (ABI §2).
         self._buffer = exports.get_buffer_ptr()
         self.buffer_size = exports.get_buffer_size()

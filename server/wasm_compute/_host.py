@@ -62,6 +62,13 @@ class HostFunctions:
         # The event loop of an `eval_async` under way: async functions run on it.
         self.loop: asyncio.AbstractEventLoop | None = None
 
+    def init_hint(self) -> str:
+        """What may have made `init` fail, beside the limits (ABI §3.1)."""
+        if not self.names:
+            return ""
+        return (" (or a host function's name runs through a global that is not a table,"
+                " as 'print.x' would)")
+
     def call(self, index: int, args: bytes) -> bytes:
         """One call: the reply record (ABI §11) for the argument record `args`."""
         if not 0 <= index < len(self._functions):
