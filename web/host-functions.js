@@ -36,6 +36,12 @@ export class LuaMultiple {
 /** `multiple(...values)`: the results of a host function that returns several. */
 export function multiple(...values) { return new LuaMultiple(values); }
 
+/** A reply record (ABI §11) made elsewhere, passed on as it is: what a page's
+ *  function answered to a worker's call (lua-client.js, lua-worker.js). */
+export class EncodedReply {
+  constructor(bytes) { this.bytes = bytes; }
+}
+
 /** The functions of one host, in the order of the functions record (ABI §3.1).
  *  functions: an object (or Map) of name -> function. */
 export class HostFunctions {
@@ -151,6 +157,7 @@ export function toJs(v) {
 /** What a function returned as a reply of values: a LuaMultiple is several
  *  results, anything else one. */
 export function encodeResults(result) {
+  if (result instanceof EncodedReply) return result.bytes;
   const values = result instanceof LuaMultiple ? result.values : [result];
   const w = new Writer();
   w.u8(REPLY_VALUES);
