@@ -494,3 +494,42 @@ def test_other_engines_refuse_a_client_with_functions_before_running(host_page, 
                                         r"\(echo, later, price, hang\)"):
         run_client(host_page, "return 1", engine=engine)
     assert host_page.evaluate("window.calls.length") == 0
+
+
+# ---------------------------------------------------------------- modules on every engine
+
+
+ENGINE_RUN = """async ([code, engine, modules]) => {
+  const api = window.wasmCompute;
+  await api.ready;
+  await api.setHome({ t: [] });
+  const r = await api.run(code, { engine, modules, name: "f.lua" });
+  return JSON.stringify({ output: r.output, values: r.values, error: r.error && r.error.message });
+}"""
+
+ENGINE_CASES = [
+    ("local u, where = require 'util' print(u.twice(4), pcall(u.fail)) return where, require 'a.b'", {}),
+    ("print(pcall(require, 'bad')) require 'nope'", {"bad": "local x = 1\nlocal y = = 2\n"}),
+    ("print(pcall(require, 'a'))", {"a": "local b = require 'b' return {b = b}", "b": "local a = require 'a' return {a = a}"}),
+    ("return require('util'), require('mine'), package.loaded.mine", {"util": "return 'override'", "mine": "return 5"}),
+]
+
+
+@pytest.mark.parametrize("engine", ["browser", "server", "pyodide"])
+@pytest.mark.parametrize("code, modules", ENGINE_CASES)
+def test_modules_on_every_engine_as_on_the_python_host(open_page, engine, code, modules, request):
+    page = request.getfixturevalue("engine_page")
+    all_modules = {**MODULES, **modules}
+    with Sandbox() as sb:
+        r = sb.eval(code, name="f.lua", modules=all_modules)
+    want = json.loads(json.dumps({"output": r.output, "values": [encode_value(v) for v in r.raw_values],
+                                  "error": r.error and r.error.message}))
+    assert json.loads(page.evaluate(ENGINE_RUN, [code, engine, all_modules])) == want
+
+
+@pytest.fixture(scope="module")
+def engine_page(open_page):
+    """The playground's page (window.wasmCompute), kept for the module: Pyodide loads once."""
+    page = open_page()
+    yield page
+    page.context.close()
