@@ -7,9 +7,10 @@
 //
 // Messages in: {id, code, request, home, options}, code and request the run's
 // (web/lua-client.js `run`: code, stdin, args and name each a string or a
-// Uint8Array), options carrying the URLs of lua.wasm (wasm) and Pyodide's
-// folder (pyodide), whose lock lists the wasm-compute wheel (build.sh);
-// {load: true, options} only loads. Messages out: {progress} while
+// Uint8Array, modules a Map of name -> source bytes, sent as text), options
+// carrying the URLs of lua.wasm (wasm) and Pyodide's folder (pyodide), whose
+// lock lists the wasm-compute wheel (build.sh); {load: true, options} only
+// loads. Messages out: {progress} while
 // Python loads, {id, started} when the script starts, then
 // {id, result, home} or {id, failure}.
 
