@@ -25,21 +25,27 @@ PACKAGE = ROOT / "build" / "npm"
 NODE_MODULES = ROOT / "web" / "node_modules"
 
 PAGE = """
-import { createLua, HomeStore, LuaClient, STATUS } from "wasm-compute";
+import { createLua, HomeStore, LuaClient, multiple, STATUS } from "wasm-compute";
 
 async function main() {
   const store = new HomeStore();
   store.load({ t: [["n", { i: "41" }]] });
-  const lua = await createLua({ store, limits: { instructionsMax: 1e7 } });
+  const lua = await createLua({
+    store, limits: { instructionsMax: 1e7 },
+    functions: { "shop.price": (sku, n) => multiple(BigInt(sku.length) * n, sku.toUpperCase()) },
+    modules: { util: "return { twice = function(x) return 2 * x end }" },
+  });
   const direct = lua.run('_home.n = _home.n + 1 local line = io.read("l") print(line, ...) return _home.n, {1, 2}',
                          { stdin: "from stdin\\n", args: ["a", "b"], name: "page.lua" });
+  const called = lua.run('local util = require "util" return util.twice(shop.price("tea", 150))',
+                         { modules: { extra: "return 1" } });
   const looping = lua.run("while true do end", { name: "loop.lua" });
 
   const client = new LuaClient({ storageKey: "npm-check:home" });
   client.setHome({ t: [] });
   const worker = await client.run('_home.seen = true print("in a worker", #arg) return 6 * 7', { args: ["x"] });
   const failed = await client.run('error("boom")', { name: "w.lua" });
-  return { direct, home: store.dump(), looping: looping.error.code === STATUS.INSTRUCTION_LIMIT,
+  return { direct, called: called.values, home: store.dump(), looping: looping.error.code === STATUS.INSTRUCTION_LIMIT,
            worker, failed: failed.error.message };
 }
 
@@ -57,7 +63,7 @@ INDEX = """<!doctype html>
 CONSUMER = """
 import {
   createLua, compileLua, wasmUrl, LuaClient, LuaHost, HomeStore, SnapshotError, STATUS, ENGINES, DEFAULT_LIMITS,
-  requestJson, unbase64, encodeText,
+  requestJson, unbase64, encodeText, multiple, LuaMultiple, HAS_JSPI,
   type RunResult, type ClientResult, type TypedValue, type HomeSnapshot, type Engine, type LuaError, type Limits,
 } from "wasm-compute";
 
@@ -65,9 +71,21 @@ export async function use(): Promise<string> {
   const module: WebAssembly.Module = await compileLua(wasmUrl);
   const store = new HomeStore();
   store.load({ t: [["n", { i: "1" }], ["f", { f: "nan" }], ["s", "text"], ["b", { b: "AA==" }], ["t", { t: [] }]] });
-  const lua: LuaHost = await createLua({ wasm: module, store, limits: { memoryBytesMax: 1 << 24 }, clock: 0, randomSeed: 7n });
-  const r: RunResult = lua.run(new Uint8Array([114, 101, 116, 117, 114, 110]),
-                               { stdin: "in", args: ["a", new Uint8Array(1)], name: "x.lua", keepGlobals: true });
+  const lua: LuaHost = await createLua({
+    wasm: module, store, limits: { memoryBytesMax: 1 << 24 }, clock: 0, randomSeed: 7n,
+    functions: {
+      price: (sku: string, n: bigint) => multiple(n * 2n, sku, [1, { a: new Map([[1n, true]]) }]),
+      "log.info": (...args) => { console.log(args.length); },
+      later: async (x) => (typeof x === "number" ? x + 1 : null),
+    },
+    modules: new Map([["util", "return {}"]]),
+    async: HAS_JSPI,
+  });
+  const r: RunResult = lua.isAsync
+    ? await lua.runAsync("return later(1)", { modules: { other: new Uint8Array(0) } })
+    : lua.run(new Uint8Array([114, 101, 116, 117, 114, 110]),
+              { stdin: "in", args: ["a", new Uint8Array(1)], name: "x.lua", keepGlobals: true, modules: null });
+  const several: LuaMultiple = multiple(1n, "two");
   const first: TypedValue | undefined = r.values[0];
   const error: LuaError | null = r.error;
   const code: number = error?.code ?? STATUS.SUCCESS;
@@ -75,13 +93,15 @@ export async function use(): Promise<string> {
   const stats = lua.memoryStats().heap_used + r.stats.instructions + DEFAULT_LIMITS.codeBytesMax;
   lua.collectGarbage();
 
-  const client = new LuaClient({ storageKey: "k", timeoutMs: 100, options: { limits: { instructionsMax: 10 } } });
+  const client = new LuaClient({ storageKey: "k", timeoutMs: 100, options: { limits: { instructionsMax: 10 } },
+                                 functions: { now: () => Date.now() }, modules: { m: "return 1" } });
   client.addEventListener("progress", (e) => { const t: string | null = e.detail.text; void t; });
   client.addEventListener("storage-problem", (e) => { const m: string | null = e.detail; void m; });
   client.addEventListener("home", () => client.home());
   client.preload("pyodide");
   const engine: Engine = ENGINES[0];
-  const c: ClientResult = await client.run("return 1", { engine, stdin: null, limits: { instructionsMax: 5 }, timeoutMs: 5 });
+  const c: ClientResult = await client.run("return 1", { engine, stdin: null, limits: { instructionsMax: 5 }, timeoutMs: 5,
+                                                         modules: { m: "return 2" } });
   client.setHome(c.home);
   const stopped: boolean = client.stop();
   const json = requestJson({ code: "x", stdin: new Uint8Array(0), args: [], name: "" });
@@ -101,8 +121,14 @@ export async function use(): Promise<string> {
   store.load({ i: "1" });
   // @ts-expect-error: a result's output is text
   const wrong: number = r.output;
+  // @ts-expect-error: a host function is a function
+  await createLua({ functions: { f: 42 } });
+  // @ts-expect-error: a Set cannot pass to Lua
+  await createLua({ functions: { f: () => new Set() } });
+  // @ts-expect-error: a module is Lua source
+  await createLua({ modules: { m: 1 } });
 
-  return [first, code, home, stats, stopped, json.code, bytes.length, limits, refused, wrong, module].join();
+  return [first, code, home, stats, stopped, json.code, bytes.length, limits, refused, wrong, module, several].join();
 }
 """
 
@@ -214,6 +240,7 @@ def test_a_bundled_page_runs_scripts(browser, site):
         assert direct["error"] is None, direct["error"]
         assert direct["output"] == "from stdin\ta\tb\n"
         assert direct["values"] == [{"i": "42"}, {"t": [[{"i": "1"}, {"i": "1"}], [{"i": "2"}, {"i": "2"}]]}]
+        assert results["called"] == [{"i": "900"}]
         assert results["home"] == {"t": [["n", {"i": "42"}]]}
         assert results["looping"] is True
         worker = results["worker"]

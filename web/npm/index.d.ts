@@ -92,6 +92,69 @@ export interface RunResult {
   stats: RunStats;
 }
 
+// ---------------------------------------------------------------- host functions (ABI §11) and modules (§12)
+
+/** A Lua value as a host function receives it: nil is null, an integer a bigint
+ *  (all 64 bits), a float a number, a string a string when it is valid UTF-8 (else
+ *  its bytes), a table an Array when its keys are exactly 1..n, an object when
+ *  every key is a text string (the empty table too), else a Map. */
+export type LuaArgument =
+  | null
+  | boolean
+  | bigint
+  | number
+  | string
+  | Uint8Array
+  | LuaArgument[]
+  | { [key: string]: LuaArgument }
+  | Map<LuaArgument, LuaArgument>;
+
+/** A key of a table passed to Lua: a boolean, an integer, a float that is not NaN, or a string. */
+export type LuaKey = boolean | bigint | number | string | Uint8Array;
+
+/** A value a host function gives Lua: undefined and null are nil, a bigint an integer,
+ *  a number a float, a string or bytes a string, an Array, a Map or a plain object a table. */
+export type LuaResult =
+  | undefined
+  | null
+  | boolean
+  | bigint
+  | number
+  | string
+  | Uint8Array
+  | ArrayBuffer
+  | LuaResult[]
+  | Map<LuaKey, LuaResult>
+  | { [key: string]: LuaResult };
+
+/** Several results of one host function (made by `multiple`). */
+export declare class LuaMultiple {
+  constructor(values: LuaResult[]);
+  readonly values: readonly LuaResult[];
+}
+
+/** `return multiple(a, b)` gives the script two values, `multiple()` none. */
+export declare function multiple(...values: LuaResult[]): LuaMultiple;
+
+/** What a host function returns: one value, several, or nothing (nil). */
+export type HostReturn = LuaResult | LuaMultiple | void;
+
+/** A function scripts call; what it throws is a Lua error (`String(e)`). An async
+ *  one (or one returning a Promise, with `async: true`) needs JSPI (HAS_JSPI). Its
+ *  parameters may be declared narrower than LuaArgument (it checks what it gets). */
+export type HostFunction = {
+  bivarianceHack(...args: LuaArgument[]): HostReturn | Promise<HostReturn>;
+}["bivarianceHack"];
+
+/** Host functions by name: Lua names joined by dots ("log.info" is the field `info` of the global `log`). */
+export type HostFunctions = Record<string, HostFunction> | Map<string, HostFunction>;
+
+/** Lua sources that `require` finds, by module name. */
+export type Modules = Record<string, LuaBytes> | Map<string, LuaBytes>;
+
+/** Whether this JavaScript engine has JSPI, which async host functions need. */
+export declare const HAS_JSPI: boolean;
+
 // ---------------------------------------------------------------- the host (lua-host.js)
 
 /** The limits of ABI §3, each a number of bytes or instructions. */
@@ -117,6 +180,13 @@ export interface HostOptions {
   clock?: number | null;
   /** null for a generator that runs on across evals, or an integer: every eval draws the same numbers. */
   randomSeed?: number | bigint | null;
+  /** Functions scripts call (ABI §11). */
+  functions?: HostFunctions;
+  /** Modules `require` finds in every eval (ABI §12). */
+  modules?: Modules;
+  /** The host is async even when no function is declared `async`, so that one
+   *  returning a Promise is waited for (needs JSPI; its evals are runAsync's). */
+  async?: boolean;
 }
 
 export interface CreateLuaOptions extends HostOptions {
@@ -134,6 +204,8 @@ export interface RunOptions {
   name?: LuaBytes | null;
   /** The next eval sees the globals this one leaves, as a REPL's lines do. */
   keepGlobals?: boolean;
+  /** Modules for this eval, replacing the host's of the same name. */
+  modules?: Modules | null;
 }
 
 export interface MemoryStats {
@@ -148,9 +220,14 @@ export declare class LuaHost {
   constructor(module: WebAssembly.Module, options?: HostOptions);
   readonly store: HomeStore;
   readonly limits: Readonly<Limits>;
-  /** Runs one eval. Throws on a trap (the instance is unusable then), and a
-   *  TypeError for a name holding a NUL character. */
+  /** Whether evals run through runAsync only (async host functions, JSPI). */
+  readonly isAsync: boolean;
+  /** Runs one eval. Throws on a trap (the instance is unusable then), for a
+   *  name holding a NUL character, and in an async host (use runAsync). */
   run(code: LuaBytes, options?: RunOptions): RunResult;
+  /** run() as a Promise; in an async host the script waits for the value of a
+   *  host function that returns a Promise. One eval at a time. */
+  runAsync(code: LuaBytes, options?: RunOptions): Promise<RunResult>;
   memoryStats(): MemoryStats;
   collectGarbage(): void;
 }
@@ -205,8 +282,11 @@ export interface LuaClientOptions {
   pyodideWorker?: string | URL;
   /** Pyodide's folder, with the lock that lists wasm-compute (default "pyodide/"). */
   pyodide?: string;
-  /** The wasm_compute wheel (default "python/wasm_compute.whl"). */
-  wheel?: string;
+  /** Functions of this page that scripts on the browser engine call (needs JSPI);
+   *  a client with functions runs on the browser engine only. */
+  functions?: HostFunctions;
+  /** Modules `require` finds in every run, on every engine. */
+  modules?: Modules;
 }
 
 export interface ClientRunOptions {
@@ -218,6 +298,8 @@ export interface ClientRunOptions {
   limits?: Partial<Limits> | null;
   /** The wall-clock limit of this run on the browser and pyodide engines. */
   timeoutMs?: number;
+  /** Modules for this run, replacing the client's of the same name. */
+  modules?: Modules | null;
 }
 
 export interface ClientResult extends RunResult {
@@ -279,13 +361,15 @@ export declare class LuaClient extends EventTarget {
 /** A string in a request's JSON, or `{b}` for bytes that are not UTF-8. */
 export type JsonBytes = string | { b: string };
 
-/** A run's request as the server's POST /api/run takes it. */
+/** A run's request as the server's POST /api/run takes it; modules (name -> source
+ *  bytes) go as text. */
 export declare function requestJson(request: {
   code: LuaBytes;
   stdin: LuaBytes;
   args: LuaBytes[];
   name: LuaBytes;
-}): { code: JsonBytes; stdin: JsonBytes; args: JsonBytes[]; name: JsonBytes };
+  modules?: Map<string, Uint8Array> | null;
+}): { code: JsonBytes; stdin: JsonBytes; args: JsonBytes[]; name: JsonBytes; modules?: Record<string, string> };
 
 /** The bytes of base64 text (a result's outputBase64, a `{b}` value). */
 export declare function unbase64(text: string): Uint8Array;

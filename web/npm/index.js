@@ -5,7 +5,9 @@
 // so that a bundler that follows such URLs (Vite, webpack, Parcel) ships the
 // file, and one that does not (esbuild) finds it next to the bundle.
 
-import { compileLua, createLua as createLuaHost, DEFAULT_LIMITS, LuaHost } from "./lua-host.js";
+import {
+  compileLua, createLua as createLuaHost, DEFAULT_LIMITS, HAS_JSPI, LuaHost, LuaMultiple, multiple,
+} from "./lua-host.js";
 import { ENGINES, LuaClient as PageClient } from "./lua-client.js";
 import { HomeStore, SnapshotError } from "./home-store.js";
 import { encodeText, requestJson, STATUS, unbase64 } from "./abi.js";
@@ -26,6 +28,6 @@ export class LuaClient extends PageClient {
 }
 
 export {
-  compileLua, DEFAULT_LIMITS, LuaHost, ENGINES, HomeStore, SnapshotError,
+  compileLua, DEFAULT_LIMITS, HAS_JSPI, LuaHost, LuaMultiple, multiple, ENGINES, HomeStore, SnapshotError,
   encodeText, requestJson, STATUS, unbase64,
 };
