@@ -92,7 +92,8 @@ pyodide_files() {
 # goes into it changed.
 wheel() {
   local out=web/python/wasm_compute.whl
-  if [ -f "$out" ] && [ -z "$(find server/wasm_compute pyproject.toml README.md -type f -newer "$out" -not -path '*/__pycache__/*' -print -quit)" ]; then
+  if [ -f "$out" ] && compgen -G "web/pyodide/wasm_compute-*.whl" >/dev/null &&
+    [ -z "$(find server/wasm_compute pyproject.toml README.md -type f -newer "$out" -not -path '*/__pycache__/*' -print -quit)" ]; then
     return
   fi
   step "building the wasm_compute wheel"
@@ -109,7 +110,8 @@ wheel() {
   install -m 644 build/wheel/wasm_compute-*-py3-none-any.whl web/pyodide/
 }
 
-# A Python of 3.12 or later for pyodide_env: python3.13 or python3.12 on the PATH, or pyenv's.
+# A Python of 3.12 or later for pyodide_env: the first of python3.13, python3.12 and python3
+# on the PATH, then pyenv's versions, that is one.
 newer_python() {
   local candidate
   for candidate in python3.13 python3.12 python3 "$(pyenv root 2>/dev/null)"/versions/3.1[2-9]*/bin/python3; do
@@ -132,6 +134,7 @@ pyodide_env() {
   fi
   step "creating .venv-pyodide ($PYODIDE_TOOLS)"
   rm -rf .venv-pyodide
+  mkdir -p build
   "$python" -m venv .venv-pyodide
   # shellcheck disable=SC2086  # one argument per requirement
   if ! .venv-pyodide/bin/python -m pip install --quiet $PYODIDE_TOOLS >build/pyodide-env.log 2>&1; then
@@ -150,6 +153,7 @@ pyodide_lock() {
   [ -f "$lock" ] && [ "$lock" -nt "${wheels[0]}" ] && [ "$lock" -nt "$source" ] && return
   pyodide_env
   step "adding the wheel to Pyodide's lock (pyodide lockfile add-wheels)"
+  mkdir -p build
   # The wheel's path is written relative to --base-path, so both are absolute.
   if ! .venv-pyodide/bin/pyodide lockfile add-wheels --input "$source" --output "$lock.part" \
       --base-path "$root/web/pyodide" "$root/${wheels[0]}" >build/pyodide-lock.log 2>&1; then

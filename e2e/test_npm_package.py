@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,7 @@ def test_the_tarball_holds_the_package(project):
     installed = project / "node_modules" / "wasm-compute"
     manifest = json.loads((installed / "package.json").read_text())
     assert "dependencies" not in manifest
+    assert manifest["version"] == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert (installed / "lua.wasm").read_bytes() == (ROOT / "web" / "lua.wasm").read_bytes()
     for module in (ROOT / "web").glob("*.js"):
         assert (installed / module.name).read_text() == module.read_text(), module.name
