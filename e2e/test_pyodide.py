@@ -109,8 +109,7 @@ self.onmessage = async ({ data: { root, checks } }) => {
   try {
     const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", root).href);
     const py = await loadPyodide({ indexURL: new URL("pyodide/", root).href });
-    const wheel = await (await fetch(new URL("python/wasm_compute.whl", root))).arrayBuffer();
-    py.unpackArchive(wheel, "wheel", { extractDir: py.runPython("import sysconfig; sysconfig.get_paths()['purelib']") });
+    await py.loadPackage("wasm-compute", { messageCallback: () => {} });
     py.globals.set("module", await compileLua(new URL("lua.wasm", root).href));
     py.runPython(`
 from wasm_compute._engine_pyodide import PyodideEngine
