@@ -377,3 +377,13 @@ def test_a_reply_of_tables_nested_100_deep_is_read(host):
     host._host.call = lambda index, args: b"\x00\x01\x00\x00\x00" + nested
     r = run(host, "local t, n = echo(), 0 while type(t) == 'table' do t, n = t[1], n + 1 end return n, t")
     assert r.values == [100, True]
+
+
+def test_a_base_exception_goes_up_and_the_sandbox_goes_on():
+    def interrupt():
+        raise KeyboardInterrupt
+
+    with Sandbox(functions={"interrupt": interrupt}) as sb:
+        with pytest.raises(KeyboardInterrupt):
+            sb.eval("_home.x = 1 interrupt()")
+        assert run(sb, "return _home.x, 1 + 1").values == [None, 2]

@@ -228,6 +228,11 @@ class Sandbox:
         except Exception as exc:  # a trap, or the store failing under an import
             failure = self._bridge_failure(exc)
             return self._lost(failure[0], failure[1], started)
+        except BaseException:
+            # KeyboardInterrupt in a host function, say: it goes on up, and the instance,
+            # stopped mid-eval, is replaced (ABI §1).
+            self._lost(_abi.ERROR_TRAP, "interrupted", started)
+            raise
         self._bridge.finish(committed=status == _abi.SUCCESS)
         raw = _abi.parse_record(status, record)
         elapsed = (time.perf_counter() - started) * 1000
