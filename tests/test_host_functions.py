@@ -387,3 +387,17 @@ def test_a_base_exception_goes_up_and_the_sandbox_goes_on():
         with pytest.raises(KeyboardInterrupt):
             sb.eval("_home.x = 1 interrupt()")
         assert run(sb, "return _home.x, 1 + 1").values == [None, 2]
+
+
+def test_a_coroutine_that_died_in_a_call_can_be_closed_later():
+    # Lua's own "not enough memory" inside a call ends the coroutine without closing the
+    # call's slot; closing the coroutine later, in this eval or the next, closes it then.
+    with Sandbox(functions={"big": lambda: "x" * (4 << 20), "one": lambda: 1}, memory_bytes_max=2 << 20) as sb:
+        r = run(sb, "co = coroutine.create(function() big() end) local ok, e = coroutine.resume(co) "
+                    "return ok, e, one()", keep_globals=True)
+        assert r.values == [False, "not enough memory", 1]
+        r = run(sb, "local ok, e = coroutine.close(co) return ok, e, one(), one()")
+        assert r.values == [False, "not enough memory", 1, 1]
+        r = run(sb, "local co = coroutine.create(function() big() end) coroutine.resume(co) "
+                    "local t = {one(), one()} coroutine.close(co) return t[1] + t[2] + one()")
+        assert r.values == [3]
