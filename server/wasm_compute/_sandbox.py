@@ -206,7 +206,7 @@ class Sandbox:
         return await asyncio.to_thread(self._eval_on, loop, code, kwargs)
 
     def _eval_on(self, loop, code, kwargs) -> Result:
-        # The loop is set under the lock, so that a concurrent eval cannot swap it.
+        # Async evals take turns here, so that one cannot swap the loop under another.
         with self._loop_lock:
             self._host.loop = loop
             try:
