@@ -106,10 +106,10 @@ def _write_cache(path: Path, data: bytes) -> None:
         pass
 
 
-# The imports of ABI §11, one crossing per call of a host function, go through wasmtime's
-# unchecked host functions: its checked path makes a `Val` of every argument and checks the
-# result's type, about half of what a call of a host function that does nothing costs. Each
-# entry: env id -> (a weak reference to the engine, the method, how many i32 arguments).
+# The imports that take and return i32 (ABI §6, §11) go through wasmtime's unchecked host
+# functions: its checked path makes a `Val` of every argument and checks the result's type,
+# about half of what a call of a host function that does nothing costs. Each entry: env id
+# -> (a weak reference to the engine, the method, how many i32 arguments).
 _UNCHECKED: dict[int, tuple] = {}
 _unchecked_ids = itertools.count(1)
 
@@ -162,18 +162,18 @@ class WasmtimeEngine(BridgeImports):
         # wasmtime keeps host functions for good: they must not keep this
         # engine (and its Store, 8 GiB of address space) alive.
         me = weakref.ref(self)
-        for name, params, results, method in (
-            ("js_ext_table_get", [i32] * 5, [i32], WasmtimeEngine._get),
-            ("js_ext_table_set", [i32] * 5, [i32], WasmtimeEngine._set),
-            ("js_ext_table_delete", [i32] * 3, [i32], WasmtimeEngine._delete),
-            ("js_ext_table_size", [i32], [i32], WasmtimeEngine._size),
-            ("js_ext_table_keys", [i32] * 3, [i32], WasmtimeEngine._keys),
-            ("js_clock", [i32], [f64], WasmtimeEngine._clock_import),
+        for name, nargs, method in (
+            ("js_ext_table_get", 5, WasmtimeEngine._get),
+            ("js_ext_table_set", 5, WasmtimeEngine._set),
+            ("js_ext_table_delete", 3, WasmtimeEngine._delete),
+            ("js_ext_table_size", 1, WasmtimeEngine._size),
+            ("js_ext_table_keys", 3, WasmtimeEngine._keys),
+            ("js_host_call", 5, WasmtimeEngine._host_call),
+            ("js_host_reply", 3, WasmtimeEngine._host_reply),
         ):
-            linker.define_func("env", name, wasmtime.FuncType(params, results),
-                               lambda *args, method=method: method(me(), *args))
-        _define_unchecked(linker, self._store, "js_host_call", 5, me, WasmtimeEngine._host_call)
-        _define_unchecked(linker, self._store, "js_host_reply", 3, me, WasmtimeEngine._host_reply)
+            _define_unchecked(linker, self._store, name, nargs, me, method)
+        linker.define_func("env", "js_clock", wasmtime.FuncType([i32], [f64]),
+                           lambda kind: WasmtimeEngine._clock_import(me(), kind))
         instance = linker.instantiate(self._store, module)
         exports = instance.exports(self._store)
         self._memory = exports["memory"]
