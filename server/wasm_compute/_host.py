@@ -53,9 +53,11 @@ class HostFunctions:
                 raise TypeError(f"host function {name!r} is not callable: {fn!r}")
         names = list(functions)
         for name in names:
-            for other in names:
-                if other != name and other.startswith(name + "."):
-                    raise ValueError(f"host function {name!r} would replace the table that holds {other!r}")
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                prefix = ".".join(parts[:i])
+                if prefix in functions:
+                    raise ValueError(f"host function {prefix!r} would replace the table that holds {name!r}")
         self.names = names
         self._functions = [functions[n] for n in names]
         self.record = encode_names(names)
