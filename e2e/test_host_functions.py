@@ -533,3 +533,22 @@ def engine_page(open_page):
     page = open_page()
     yield page
     page.context.close()
+
+
+def test_without_jspi_async_functions_are_refused_at_registration(page):
+    """A browser without JSPI, made by removing it before the modules load in a fresh page."""
+    r = page.evaluate("""async () => {
+      delete WebAssembly.Suspending;
+      const m = await import("/lua-host.js");
+      const { LuaClient } = await import("/lua-client.js");
+      const refused = async (make) => { try { await make(); return null; } catch (e) { return e.message; } };
+      const plain = await m.createLua({ functions: { f: () => 1n } });
+      return [m.HAS_JSPI, plain.run("return f()").values,
+              await refused(() => m.createLua({ functions: { f: async () => 1n } })),
+              await refused(() => m.createLua({ functions: { f: () => 1n }, async: true })),
+              await refused(() => new LuaClient({ functions: { f: () => 1n } }))];
+    }""")
+    need = "need JSPI (WebAssembly.Suspending and WebAssembly.promising), which this JavaScript engine lacks" \
+           " (Chromium 137 or later has it)"
+    assert r == [False, [{"i": "1"}], f"async host functions {need}", f"async host functions {need}",
+                 f"a page's host functions, called from the worker, {need}"]

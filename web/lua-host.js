@@ -321,7 +321,7 @@ export class LuaHost {
     const length = requestLength(request);
     if (length > this.bufferSize) {
       return { failure: this.failure(STATUS.INVALID_SIZE, `the request is ${length} bytes; the buffer holds ${this.bufferSize}` +
-        ` (the name and arguments share ${REQUEST_ROOM_BYTES} bytes)`, started) };
+        ` (the name, arguments and module names share ${REQUEST_ROOM_BYTES} bytes)`, started) };
     }
     writeRequest(this.memory().subarray(this.buffer, this.buffer + length), request);
     return { length };
