@@ -552,3 +552,17 @@ def test_without_jspi_async_functions_are_refused_at_registration(page):
            " (Chromium 137 or later has it)"
     assert r == [False, [{"i": "1"}], f"async host functions {need}", f"async host functions {need}",
                  f"a page's host functions, called from the worker, {need}"]
+
+
+def test_a_getter_that_runs_another_host_meanwhile_spoils_no_reply(host_page):
+    r = host_page.evaluate("""async () => {
+      const m = await import("/lua-host.js");
+      const other = await m.createLua({ functions: { word: () => "inner reply" } });
+      const lua = await m.createLua({ functions: { outer: () => ({
+        a: "before",
+        get b() { return other.run("return word()").values[0]; },
+        c: "after",
+      }) } });
+      return lua.run("local t = outer() return t.a, t.b, t.c").values;
+    }""")
+    assert r == ["before", "inner reply", "after"]

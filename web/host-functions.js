@@ -159,6 +159,7 @@ export function toJs(v) {
 // under way in it. A profile of `echo(1, 'two', 3.5)` put half of a call in
 // making a writer and encoding short strings.
 let scratch = new Writer(1024);
+let scratchBusy = false;
 
 /** What a function returned as a reply of values: a LuaMultiple is several
  *  results, anything else one. The bytes are valid until the next call: copy
@@ -166,15 +167,21 @@ let scratch = new Writer(1024);
 export function encodeResults(result) {
   if (result instanceof EncodedReply) return result.bytes;
   const values = result instanceof LuaMultiple ? result.values : [result];
-  const w = scratch;
+  // A getter of a returned object may run another host's call meanwhile: that one gets a writer of its own.
+  const own = scratchBusy;
+  const w = own ? new Writer() : scratch;
   w.length = 0;
+  scratchBusy = true;
   try {
     w.u8(REPLY_VALUES);
     w.u32(values.length);
     for (let i = 0; i < values.length; i++) encode(w, values[i], [], values.length > 1 ? `result ${i + 1}` : "the result");
   } finally {
-    // A huge reply leaves no huge scratch behind (its bytes stay with the reply).
-    if (w.bytes.length > 1 << 20) scratch = new Writer(1024);
+    if (!own) {
+      scratchBusy = false;
+      // A huge reply leaves no huge scratch behind (its bytes stay with the reply).
+      if (w.bytes.length > 1 << 20) scratch = new Writer(1024);
+    }
   }
   return w.bytes.subarray(0, w.length);
 }
