@@ -87,12 +87,13 @@ pyodide_files() {
   done
 }
 
-# The package as a pure-Python wheel: build/wheel/, and served as web/python/wasm_compute.whl
-# and under its own name in web/pyodide/ (pyodide_lock). Built again only when a file that
-# goes into it changed.
+# The package as a pure-Python wheel: build/wheel/, served under its own name in web/pyodide/,
+# where Pyodide's lock lists it (pyodide_lock). Built again only when a file that goes into it
+# changed.
 wheel() {
-  local out=web/python/wasm_compute.whl
-  if [ -f "$out" ] && compgen -G "web/pyodide/wasm_compute-*.whl" >/dev/null &&
+  local out
+  out=$(compgen -G "web/pyodide/wasm_compute-*.whl" | head -n 1 || true)
+  if [ -n "$out" ] &&
     [ -z "$(find server/wasm_compute pyproject.toml README.md -type f -newer "$out" -not -path '*/__pycache__/*' -print -quit)" ]; then
     return
   fi
@@ -104,8 +105,6 @@ wheel() {
     cat build/wheel.log >&2
     return 1
   fi
-  mkdir -p web/python
-  install -m 644 build/wheel/wasm_compute-*-py3-none-any.whl "$out"
   rm -f web/pyodide/wasm_compute-*.whl
   install -m 644 build/wheel/wasm_compute-*-py3-none-any.whl web/pyodide/
 }

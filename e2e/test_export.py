@@ -64,7 +64,7 @@ def test_export_holds_the_playground(tmp_path):
     files = {p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     for name in ("index.html", "style.css", "lua.wasm", "dist/playground.js", "dist/lua-worker.js",
                  "dist/pyodide-worker.js", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm",
-                 "python/wasm_compute.whl", "lua-client.js"):
+                 "pyodide/pyodide-lock.json", "lua-client.js"):
         assert name in files
     assert not [f for f in files if f.startswith(("src/", "node_modules/")) or "/." in "/" + f]
 

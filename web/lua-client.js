@@ -26,7 +26,7 @@ export class LuaClient extends EventTarget {
    * wasm: URL of lua.wasm; storageKey: the localStorage key of `_home`;
    * worker: URL of lua-worker.js; timeoutMs: wall-clock limit of a run in a worker; options: passed to the host
    * (limits, clock, randomSeed); api: URL of the server's run endpoint; pyodideWorker: URL of
-   * pyodide-worker.js; pyodide: URL of Pyodide's folder; wheel: URL of the wasm_compute wheel.
+   * pyodide-worker.js; pyodide: URL of Pyodide's folder (its lock lists the wasm-compute wheel).
    * functions: name -> function (sync or async) of this page that scripts on the browser
    * engine call (zig/ABI.md §11; needs JSPI, else this throws); modules: name -> Lua source
    * that `require` finds in every run, on every engine (§12).
@@ -34,7 +34,7 @@ export class LuaClient extends EventTarget {
   constructor({ wasm = "lua.wasm", worker = new URL("./lua-worker.js", import.meta.url), storageKey = "wasm-compute:home",
                 timeoutMs = 10000, options = {}, api = "api/run",
                 pyodideWorker = new URL("./pyodide-worker.js", import.meta.url), pyodide = "pyodide/",
-                wheel = "python/wasm_compute.whl", functions = {}, modules = {} } = {}) {
+                functions = {}, modules = {} } = {}) {
     super();
     this.functions = new HostFunctions(functions);
     if (this.functions.names.length > 0 && !HAS_JSPI) throw jspiRequired("a page's host functions, called from the worker,");
@@ -42,7 +42,6 @@ export class LuaClient extends EventTarget {
     this.wasm = new URL(wasm, location.href).href;
     this.workerUrls = { browser: worker, pyodide: pyodideWorker };
     this.pyodide = new URL(pyodide, location.href).href;
-    this.wheel = new URL(wheel, location.href).href;
     this.storageKey = storageKey;
     this.timeoutMs = timeoutMs;
     this.options = options;
@@ -171,7 +170,7 @@ export class LuaClient extends EventTarget {
   }
 
   workerOptions(limits = null) {
-    const options = { ...this.options, wasm: this.wasm, pyodide: this.pyodide, wheel: this.wheel,
+    const options = { ...this.options, wasm: this.wasm, pyodide: this.pyodide,
                       functions: this.functions.names };
     if (limits) options.limits = { ...this.options.limits, ...limits };
     return options;

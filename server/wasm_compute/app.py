@@ -6,7 +6,7 @@
 Routes
     GET  /                   web/index.html
     GET  /<path>             a file of web/ (no listings, no dot-files, no way out of web/),
-                             Pyodide (web/pyodide/) and the wheel (web/python/) included
+                             Pyodide and the wasm-compute wheel (web/pyodide/) included
     POST /api/run            {"code", "home"?, "stdin"?, "args"?, "name"?, "modules"?}
                              -> {"output", "output_b64", "stderr", "stderr_b64", "values", "error", "home", "stats"}
                              stdin: the script's standard input (a string); args: its arguments

@@ -168,7 +168,7 @@ def cmd_serve(args) -> int:
 # A static copy of the playground: the page and its bundle (dist/ holds both workers), lua.wasm,
 # Pyodide and the wheel the pyodide engine installs; the browser host's modules (web/*.js) go
 # along for pages of their own.
-EXPORT_PATHS = ("index.html", "style.css", "lua.wasm", "dist", "pyodide", "python/wasm_compute.whl")
+EXPORT_PATHS = ("index.html", "style.css", "lua.wasm", "dist", "pyodide")
 
 
 def cmd_export(args) -> int:

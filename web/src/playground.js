@@ -62,7 +62,6 @@ const client = new LuaClient({
   wasm: new URL("lua.wasm", ROOT).href,
   api: new URL("api/run", ROOT).href,
   pyodide: new URL("pyodide/", ROOT).href,
-  wheel: new URL("python/wasm_compute.whl", ROOT).href,
 });
 // What a Server run that found no server says, while it runs in Pyodide and after.
 const FALLBACK_NOTES = {
