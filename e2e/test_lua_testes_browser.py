@@ -3,7 +3,7 @@ worker, the browser engine) and the Python host in Pyodide (the pyodide engine).
 line put in front of each, the limits and what a pass looks like come from tests/lua_testes.py,
 which tests/test_lua_testes.py runs on the Python host; lua/TESTES.md lists every file.
 
-Each file is one `window.wasmCompute.run(code, {engine, name, limits, timeoutMs})` on one page
+Each file is one `window.wasmCompute.run(code, {engine, name, modules, limits, timeoutMs})` on one page
 per engine, with the suite's limits for that run. The server engine is not here: it runs under
 the server's own limits, and it is the Python host, which tests/test_lua_testes.py runs.
 """
@@ -29,11 +29,11 @@ RUN_LIMITS = {"memoryBytesMax": LIMITS["memory_bytes_max"], "instructionsMax": L
 
 # The code crosses as text when it is UTF-8, else as bytes (strings.lua holds Latin-1 bytes);
 # values travel as JSON text: typed JSON (zig/ABI.md §10) is compared as written.
-RUN = """async ([code, codeBase64, engine, name, limits, timeoutMs]) => {
+RUN = """async ([code, codeBase64, engine, name, modules, limits, timeoutMs]) => {
   const api = window.wasmCompute;
   await api.ready;
   const source = codeBase64 === null ? code : Uint8Array.from(atob(codeBase64), (c) => c.charCodeAt(0));
-  const r = await api.run(source, { engine, name, limits, timeoutMs });
+  const r = await api.run(source, { engine, name, modules, limits, timeoutMs });
   return { engine: r.engine, output: r.output, error: r.error, values: JSON.stringify(r.values) };
 }"""
 
@@ -56,7 +56,8 @@ def test_lua_testes_file(engine_page, engine, case):
         text, code_base64 = code.decode("utf-8"), None
     except UnicodeDecodeError:
         text, code_base64 = None, base64.b64encode(code).decode("ascii")
-    r = engine_page.evaluate(RUN, [text, code_base64, engine, case.file, RUN_LIMITS, LIMITS["timeout_ms"]])
+    r = engine_page.evaluate(RUN, [text, code_base64, engine, case.file, testes.modules(), RUN_LIMITS,
+                                  LIMITS["timeout_ms"]])
     assert r["engine"] == engine, f"run() answered for engine {r['engine']!r}"
     problem = testes.failure(case, r["output"], r["error"], json.loads(r["values"], parse_int=float))
     if problem:

@@ -31,13 +31,15 @@ LIMITS = {
     "random_seed": 20250101,
 }
 
-# The libraries the sandbox has, as the standard `lua` lists them in package.loaded (zig/ABI.md
-# §8). `package` itself is added by the line (package.loaded.package = package), as in `lua`:
-# nextvar.lua clears every global that package.loaded does not hold.
-_LIBS = ("_G", "coroutine", "table", "string", "math", "utf8", "os", "io", "debug")
-
-# Modules the files `require` from the testes folder: loaded from their files as they are.
+# The suite's own modules, which `require` finds beside the files under the standard `lua`: the
+# host gives their text as it is, as modules of the eval (zig/ABI.md §12).
 _FIXTURES = ("bwcoercion", "tracegc")
+
+
+def modules() -> dict[str, str]:
+    """The modules every file's eval gets: bwcoercion (bitwise.lua's string coercion) and
+    tracegc (all.lua's collection tracer, which cstack.lua and locals.lua require)."""
+    return {name: (TESTES / f"{name}.lua").read_text(encoding="utf-8") for name in _FIXTURES}
 
 
 def lua_string(data: bytes) -> str:
@@ -56,22 +58,9 @@ def lua_string(data: bytes) -> str:
 
 
 def stand_ins() -> str:
-    """The stand-ins for what the suite's harness (all.lua, run by the standalone `lua` in the
-    testes folder) gives the files and the sandbox has not, as one line; see lua/TESTES.md.
-    None of them is what a file tests."""
-    loaded = ",".join(f"{name}={name}" for name in _LIBS)
-    fixtures = "".join(
-        f"package.preload.{name}=assert(load({lua_string((TESTES / f'{name}.lua').read_bytes())},"
-        f"'@{name}.lua','t',_G)) "
-        for name in _FIXTURES)
-    return (
-        f"package={{loaded={{{loaded}}},preload={{}}}} package.loaded.package=package "
-        "function require(n) local v=package.loaded[n] if v==nil then "
-        "local f=package.preload[n] or error(\"module '\"..n..\"' not found\",2) "
-        "v=f(n) if v==nil then v=true end package.loaded[n]=v end return v end "
-        + fixtures +
-        "os.setlocale=function(l) if l==nil or l=='C' then return 'C' end return nil end "
-    )
+    """The one stand-in for what the standard `lua` gives the files and the sandbox has not,
+    as one line; see lua/TESTES.md. It is not what a file tests."""
+    return "os.setlocale=function(l) if l==nil or l=='C' then return 'C' end return nil end "
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ def _params():
 def test_lua_testes_file(case):
     if testes.missing_testes():
         pytest.fail(testes.missing_testes())
-    code = testes.source(case)
-    with Sandbox(**testes.LIMITS, code_bytes_max=len(code)) as sandbox:
-        r = sandbox.eval(code, name=case.file)
+    code, modules = testes.source(case), testes.modules()
+    code_bytes = len(code) + sum(len(m.encode()) for m in modules.values())
+    with Sandbox(**testes.LIMITS, code_bytes_max=code_bytes) as sandbox:
+        r = sandbox.eval(code, name=case.file, modules=modules)
     error = None if r.error is None else {"name": r.error.name, "message": r.error.message,
                                           "traceback": r.error.traceback}
     problem = testes.failure(case, r.output, error, [encode_value(v) for v in r.raw_values])
