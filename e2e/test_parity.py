@@ -16,6 +16,8 @@ import pytest
 
 from wasm_compute import Sandbox
 
+from .engine_pages import engine_page, pages  # fixtures, requested by name
+
 _REGEN = Path(__file__).resolve().parents[1] / "lua" / "corpus" / "regen.py"
 _spec = importlib.util.spec_from_file_location("corpus_regen", _REGEN)
 corpus = importlib.util.module_from_spec(_spec)
@@ -47,22 +49,6 @@ def _params():
             reason = corpus.known_bug(name, engine)
             marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
             yield pytest.param(engine, name, id=f"{engine}-{name}", marks=marks)
-
-
-@pytest.fixture(scope="module")
-def pages(open_page):
-    """One page per engine, opened at its first case."""
-    opened = {}
-    yield opened
-    for page in opened.values():
-        page.context.close()
-
-
-@pytest.fixture
-def engine_page(pages, open_page, engine):
-    if engine not in pages:
-        pages[engine] = open_page()
-    return pages[engine]
 
 
 def run_steps(page, engine, steps):

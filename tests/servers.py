@@ -60,6 +60,12 @@ def stop_waitress(httpd, thread):
         for dispatcher in list(httpd._map.values()):
             dispatcher.close()
 
-    httpd.trigger.pull_trigger(close_all)
+    try:
+        httpd.trigger.pull_trigger(close_all)
+    except OSError:
+        # The trigger's descriptor is gone (seen rarely under load, after another server of
+        # the session closed its own): nothing can wake the loop, so the sockets are closed
+        # from here, and the loop ends at its next poll.
+        close_all()
     thread.join(timeout=10)
     httpd.task_dispatcher.shutdown()
