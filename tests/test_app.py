@@ -358,6 +358,62 @@ def test_share_keeps_the_input_and_it_changes_the_id(client):
     assert client.get(f"/api/share/{plain}").get_json()["input"] == ""
 
 
+def test_share_with_files_keeps_them_in_order_and_they_change_the_id(client):
+    util = "local M = {}\nfunction M.twice(x) return 2 * x end\nreturn M\n"
+    files = [{"name": "main.lua", "code": "print(require('util').twice(21))"},
+             {"name": "util.lua", "code": util}, {"name": "a.b.lua", "code": "return 1"}]
+    share = client.post("/api/share", json={"files": files, "input": "x"}).get_json()
+    assert share["id"] != share_id_for(files[0]["code"].encode(), b"x")
+    got = client.get(f"/api/share/{share['id']}").get_json()
+    assert got == {"id": share["id"], "code": files[0]["code"], "input": "x", "files": files}
+    # main.lua may come as "code" (as old clients send it), and the same share has the same id.
+    again = client.post("/api/share", json={"code": files[0]["code"], "files": files[1:], "input": "x"})
+    assert again.get_json()["id"] == share["id"]
+    reordered = client.post("/api/share", json={"files": [files[0], files[2], files[1]], "input": "x"})
+    assert reordered.get_json()["id"] != share["id"]
+    # A share of main.lua alone is an old share: same id, same answer.
+    alone = client.post("/api/share", json={"files": files[:1]}).get_json()
+    assert alone["id"] == share_id_for(files[0]["code"].encode())
+    assert client.get(f"/api/share/{alone['id']}").get_json() == {"id": alone["id"], "code": files[0]["code"], "input": ""}
+
+
+def test_share_with_home_carries_the_snapshot(client):
+    home = {"t": [["n", {"i": "3"}], ["names", {"t": [[{"i": "1"}, "ann"]]}], ["x", {"f": 0.5}]]}
+    plain = client.post("/api/share", json={"code": "print(_home.n)"}).get_json()["id"]
+    share = client.post("/api/share", json={"code": "print(_home.n)", "home": home}).get_json()["id"]
+    assert share != plain
+    got = client.get(f"/api/share/{share}").get_json()
+    assert got == {"id": share, "code": "print(_home.n)", "input": "", "home": home}
+    assert "home" not in client.get(f"/api/share/{plain}").get_json()
+    empty = client.post("/api/share", json={"code": "print(_home.n)", "home": {"t": []}}).get_json()["id"]
+    assert client.get(f"/api/share/{empty}").get_json()["home"] == {"t": []}
+
+
+@pytest.mark.parametrize("desc, body, status, message", [
+    ("files not a list", {"files": {"main.lua": "x"}}, 400, 'the field "files" must be a list'),
+    ("a file without code", {"files": [{"name": "main.lua"}]}, 400, 'the field "files" must be a list'),
+    ("a bad name", {"files": [{"name": "main.lua", "code": ""}, {"name": "../x.lua", "code": ""}]}, 400,
+     "is not a Lua module's file name"),
+    ("not .lua", {"files": [{"name": "main.lua", "code": ""}, {"name": "util", "code": ""}]}, 400,
+     "is not a Lua module's file name"),
+    ("a name twice", {"files": [{"name": "main.lua", "code": ""}, {"name": "u.lua", "code": ""},
+                                {"name": "u.lua", "code": ""}]}, 400, "names a file twice"),
+    ("no main.lua", {"files": [{"name": "u.lua", "code": ""}]}, 400, "the share has no main.lua"),
+    ("code and main.lua differ", {"code": "a", "files": [{"name": "main.lua", "code": "b"}]}, 400, "differ"),
+    ("files too large", {"code": "", "files": [{"name": "u.lua", "code": "x" * 600},
+                                                {"name": "v.lua", "code": "x" * 600}]}, 413, "the files are 1200 bytes"),
+    ("a bad home", {"code": "", "home": {"t": [[{"f": 1.5}, 1]]}}, 400, 'the field "home"'),
+    ("home not a table", {"code": "", "home": [1]}, 400, 'the field "home"'),
+    ("home too large", {"code": "", "home": {"t": [["s", "x" * 2000]]}}, 413, "the _home snapshot is"),
+])
+def test_share_refuses_bad_files_and_homes(tmp_path, web_dir, desc, body, status, message):
+    client = create_app({"DATA_DIR": str(tmp_path), "WEB_DIR": str(web_dir), "MAX_CODE_BYTES": 1000,
+                         "MAX_SHARE_HOME_BYTES": 1000}).test_client()
+    r = client.post("/api/share", json=body)
+    assert r.status_code == status, desc
+    assert message in r.get_json()["error"]["message"], desc
+
+
 def test_share_database_from_before_inputs_gets_the_column(tmp_path):
     import sqlite3
     db = sqlite3.connect(tmp_path / "shares.db")
@@ -369,6 +425,9 @@ def test_share_database_from_before_inputs_gets_the_column(tmp_path):
     assert client.get("/api/share/AAAAAAAAAAAA").get_json() == {"id": "AAAAAAAAAAAA", "code": "print(1)", "input": ""}
     share = client.post("/api/share", json={"code": "x", "input": "y"}).get_json()
     assert client.get(f"/api/share/{share['id']}").get_json()["input"] == "y"
+    files = [{"name": "main.lua", "code": "x"}, {"name": "u.lua", "code": "y"}]
+    share = client.post("/api/share", json={"files": files}).get_json()
+    assert client.get(f"/api/share/{share['id']}").get_json()["files"] == files
 
 
 def test_share_id_is_sha256_urlsafe_base64():
