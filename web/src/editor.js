@@ -1,6 +1,8 @@
 // The code editor: CodeMirror 6 with Lua highlighting, and the one piece of
 // state the page adds to it, the line of the last error (a line decoration and
-// a gutter marker, cleared by the next edit or run).
+// a gutter marker, cleared by the next edit or run). One view shows one file
+// at a time; each file keeps its own EditorState (its text, selection, undo
+// history and error line), made by newState and shown by swap.
 
 import { Compartment, EditorState, Prec, StateEffect, StateField, RangeSet } from "@codemirror/state";
 import {
@@ -112,39 +114,35 @@ const wrapLines = () => (narrowScreen.matches ? EditorView.lineWrapping : []);
  * onChange(code): called after every change of the text.
  */
 export function createEditor(parent, { doc = "", onRun = () => {}, onChange = () => {} } = {}) {
-  const view = new EditorView({
-    parent,
-    state: EditorState.create({
-      doc,
-      extensions: [
-        lineNumbers(),
-        errorGutter,
-        highlightActiveLineGutter(),
-        highlightSpecialChars(),
-        history(),
-        drawSelection(),
-        dropCursor(),
-        EditorState.allowMultipleSelections.of(true),
-        indentOnInput(),
-        indentUnit.of("  "),
-        EditorState.tabSize.of(2),
-        luaWithHome,
-        syntaxHighlighting(highlight),
-        bracketMatching(),
-        rectangularSelection(),
-        crosshairCursor(),
-        highlightActiveLine(),
-        errorLine,
-        wrapping.of(wrapLines()),
-        // Ahead of the default keymap, whose Mod-Enter inserts a blank line.
-        Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { onRun(); return true; } }])),
-        keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-        EditorView.contentAttributes.of({ "aria-label": "Lua code" }),
-        EditorView.updateListener.of((update) => { if (update.docChanged) onChange(update.state.doc.toString()); }),
-        theme,
-      ],
-    }),
-  });
+  const extensions = [
+    lineNumbers(),
+    errorGutter,
+    highlightActiveLineGutter(),
+    highlightSpecialChars(),
+    history(),
+    drawSelection(),
+    dropCursor(),
+    EditorState.allowMultipleSelections.of(true),
+    indentOnInput(),
+    indentUnit.of("  "),
+    EditorState.tabSize.of(2),
+    luaWithHome,
+    syntaxHighlighting(highlight),
+    bracketMatching(),
+    rectangularSelection(),
+    crosshairCursor(),
+    highlightActiveLine(),
+    errorLine,
+    wrapping.of(wrapLines()),
+    // Ahead of the default keymap, whose Mod-Enter inserts a blank line.
+    Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { onRun(); return true; } }])),
+    keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+    EditorView.contentAttributes.of({ "aria-label": "Lua code" }),
+    EditorView.updateListener.of((update) => { if (update.docChanged) onChange(update.state.doc.toString()); }),
+    theme,
+  ];
+  const newState = (text) => EditorState.create({ doc: text, extensions });
+  const view = new EditorView({ parent, state: newState(doc) });
 
   narrowScreen.addEventListener("change", () => view.dispatch({ effects: wrapping.reconfigure(wrapLines()) }));
 
@@ -153,6 +151,16 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onChange = ()
 
     code: () => view.state.doc.toString(),
 
+    /** A new file's state: `text` with this editor's setup and an empty history. */
+    newState,
+
+    /** Shows `state` (another file's) and returns the one it replaces, as it was. */
+    swap(state) {
+      const old = view.state;
+      view.setState(state);
+      view.dispatch({ effects: wrapping.reconfigure(wrapLines()) }); // the screen may have changed meanwhile
+      return old;
+    },
     /** Replaces the whole text as one undoable change (Ctrl+Z brings the old text back). */
     setCode(text) {
       view.dispatch({
@@ -184,6 +192,9 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onChange = ()
         },
       });
     },
+
+    /** The effect that clears the error line of a state not shown (another file's). */
+    clearErrorEffect: () => setErrorLine.of(null),
 
     clearError() {
       if (view.state.field(errorLine)) view.dispatch({ effects: setErrorLine.of(null) });

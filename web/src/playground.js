@@ -4,13 +4,15 @@
 // run(code, {engine, stdin, args, name, limits}), home(), setHome(snapshot)};
 // ready resolves once lua.wasm compiles, when the page also sets
 // <html data-ready="true">. A Server run that finds no server runs again in
-// Pyodide, and says so (runWithFallback). The Run button runs the editor's
-// code as the chunk `main.lua` (messages read `main.lua:3: …`) with the
-// input box as its standard input.
+// Pyodide, and says so (runWithFallback). The Run button runs main.lua as
+// the chunk `main.lua` (messages read `main.lua:3: …`), with the other files
+// as its modules (util.lua is `require("util")`) and the input box as its
+// standard input.
 
 import { ENGINES, LuaClient } from "../lua-client.js";
 import { compileLua } from "../lua-host.js";
 import { createEditor } from "./editor.js";
+import { Files, MAIN_FILE, checkedFiles, errorPlace } from "./files.js";
 import { OutputPanel } from "./output.js";
 import { Inspector } from "./inspector.js";
 import { EXAMPLES, DEFAULT_EXAMPLE, exampleById } from "./examples.js";
@@ -23,10 +25,10 @@ import {
 // of the page itself (this bundle, style.css) still work under /s/, because
 // the server serves <root>s/<path> as <root><path>.
 const ROOT = new URL(/^(.*\/)s\/[^/]+$/.exec(location.pathname)?.[1] ?? "./", location.href).href;
+// The draft: every file ([{name, code}] as JSON), and main.lua alone as drafts before files had it.
+const FILES_KEY = "wasm-compute:files";
 const CODE_KEY = "wasm-compute:code";
 const INPUT_KEY = "wasm-compute:input";
-// The chunk name of the editor's code (ABI §2.2), as the editor's title says.
-const EDITOR_CHUNK_NAME = "main.lua";
 const ENGINE_KEY = "wasm-compute:engine";
 // Saving the code on every keystroke is wasteful; this long after the last one is enough.
 const SAVE_DELAY_MS = 300;
@@ -72,6 +74,7 @@ const FALLBACK_NOTES = {
 const output = new OutputPanel($("#output"));
 const inspector = new Inspector($("#home-inspector"), { onChange: replaceHome });
 let editor = null;
+let files = null;
 let running = null; // {engine, stopped, started, note} while a run is under way
 let ranOnce = false;
 // Set while the address bar names shared code (/s/<id> or #code=…): the first edit drops it.
@@ -145,7 +148,8 @@ async function run(code, { engine = ui.engine.value, ...request } = {}) {
   ranOnce = true;
   setRunning(state);
   showRunning();
-  if (editor && code === editor.code()) editor.clearError();
+  const fromEditor = files !== null && code === files.code(MAIN_FILE) && request.name === MAIN_FILE;
+  if (fromEditor) files.clearErrors();
   let result;
   try {
     if (engine === "browser") await warmup.catch(() => {});
@@ -165,18 +169,10 @@ async function run(code, { engine = ui.engine.value, ...request } = {}) {
   const stopped = state.stopped && result.error?.code === STOPPED_CODE;
   output.result(result, { stopped, note: state.note, ...serverFailure(result, state.engine) });
   renderHome();
-  const line = errorLine(result.error?.message ?? "", request.name);
-  if (line !== null && !stopped && editor && code === editor.code()) editor.markError(line, result.error.message);
+  // The error's line, in the file it names (the message's, else the traceback's first).
+  const place = fromEditor && !stopped && result.error ? errorPlace(result.error, files.names()) : null;
+  if (place) files.markError(place.name, place.line, result.error.message);
   return { ...result, home: client.home() };
-}
-
-/** The line a message of chunk `name` points at (`main.lua:3: boom` → 3), or null. */
-function errorLine(message, name) {
-  const chunk = typeof name === "string" && name !== "" ? name : "input";
-  const prefix = `${chunk}:`;
-  if (!message.startsWith(prefix)) return null;
-  const line = /^(\d+):/.exec(message.slice(prefix.length));
-  return line ? Number(line[1]) : null;
 }
 
 /** A Server run that could not reach a server (none, or a static copy of
@@ -207,8 +203,8 @@ function stoppedBeforeStart(engine) {
 }
 
 function runEditor() {
-  if (running || !editor) return;
-  run(editor.code(), { stdin: ui.stdin.value, name: EDITOR_CHUNK_NAME })
+  if (running || !files) return;
+  run(files.code(MAIN_FILE), { stdin: ui.stdin.value, name: MAIN_FILE, modules: files.modules() })
     .catch((e) => output.message(String(e.message), "failed"));
 }
 
@@ -221,10 +217,19 @@ function stop() {
 
 // ------------------------------------------------------------ the code at start-up
 
-/** The code and input to show first: a shared script, a #code= link, the
- *  last draft, or the hello example. */
+/** The last draft's files: every file, or main.lua alone (a draft from before files), or the hello example. */
+function draftFiles() {
+  let saved = null;
+  try { saved = checkedFiles(JSON.parse(stored.get(FILES_KEY))); } catch { /* none, or not readable */ }
+  return saved ?? [{ name: MAIN_FILE, code: stored.get(CODE_KEY) ?? DEFAULT_EXAMPLE.code }];
+}
+
+const HELLO = { files: [{ name: MAIN_FILE, code: DEFAULT_EXAMPLE.code }], input: "", home: null };
+
+/** The files and input to show first (and a _home a link carries): a shared
+ *  script, a #code= link, the last draft, or the hello example. */
 async function initialDraft() {
-  const draft = { code: stored.get(CODE_KEY) ?? DEFAULT_EXAMPLE.code, input: stored.get(INPUT_KEY) ?? "" };
+  const draft = { files: draftFiles(), input: stored.get(INPUT_KEY) ?? "", home: null };
   const id = shareIdFromPath(location, ROOT);
   if (id) {
     try {
@@ -235,7 +240,7 @@ async function initialDraft() {
       notice(e instanceof ShareNotFound
         ? `Link error: shared script not found (id “${id}”). You are looking at the hello example.`
         : `The shared script could not be loaded (${e.message}). You are looking at the hello example.`);
-      return { code: DEFAULT_EXAMPLE.code, input: "" };
+      return HELLO;
     }
   }
   const fromLink = shareFromFragment(location.hash);
@@ -243,7 +248,7 @@ async function initialDraft() {
     notice("The code in this link could not be read (it may have been cut short).");
     return draft;
   }
-  addressNamesCode = fromLink.code !== "" || fromLink.input !== "";
+  addressNamesCode = fromLink.files.length > 0;
   return addressNamesCode ? fromLink : draft;
 }
 
@@ -251,11 +256,15 @@ let saveTimer = 0;
 function saveDraft() {
   clearTimeout(saveTimer);
   saveTimer = 0;
-  if (editor) stored.set(CODE_KEY, editor.code());
+  if (files) {
+    const list = files.list();
+    stored.set(FILES_KEY, JSON.stringify(list));
+    stored.set(CODE_KEY, list[0].code);
+  }
   stored.set(INPUT_KEY, ui.stdin.value);
 }
 
-// The draft (code and input) is saved a moment after the last change, or
+// The draft (every file and the input) is saved a moment after the last change, or
 // when the page goes away before that; the first change drops a share
 // address, which no longer names what is shown.
 function draftChanged() {
@@ -277,7 +286,7 @@ function setInput(text) {
 async function share() {
   ui.share.disabled = true;
   try {
-    const { url, via } = await createShareLink({ code: editor.code(), input: ui.stdin.value }, ROOT);
+    const { url, via } = await createShareLink({ files: files.list(), input: ui.stdin.value }, ROOT);
     if (new URL(url).origin === location.origin) {
       history.replaceState(null, "", url);
       addressNamesCode = true;
@@ -306,7 +315,8 @@ function fillExamples() {
   ui.examples.addEventListener("change", () => {
     const example = exampleById(ui.examples.value);
     ui.examples.value = "";
-    if (!example || !editor) return;
+    if (!example || !files) return;
+    files.select(MAIN_FILE);
     editor.setCode(example.code);
     if (example.input !== undefined) {
       setInput(example.input);
@@ -358,7 +368,12 @@ setRunning(null);
 const ready = (async () => {
   const draft = await initialDraft();
   setInput(draft.input);
-  editor = createEditor($("#editor"), { doc: draft.code, onRun: runEditor, onChange: draftChanged });
+  editor = createEditor($("#editor"), { onRun: runEditor, onChange: draftChanged });
+  files = new Files({
+    tabs: $("#file-tabs"), panel: $("#editor"), editor, onChange: draftChanged, say: toast,
+    buttons: { add: $("#new-file"), rename: $("#rename-file"), remove: $("#delete-file") },
+  });
+  files.set(draft.files);
   try {
     await warmup;
   } catch (e) {
