@@ -16,7 +16,7 @@ from servers import serve_process
 from wasm_compute import _wire
 from wasm_compute import app as app_module
 from wasm_compute._abi import LuaObject, LuaTable
-from wasm_compute.app import CONTENT_SECURITY_POLICY, create_app, share_id_for
+from wasm_compute.app import CONTENT_SECURITY_POLICY, EMBED_CONTENT_SECURITY_POLICY, create_app, share_id_for
 
 INDEX = b"<!doctype html><title>playground</title><script src=/app.js></script>\n"
 MAX_CODE = 1024
@@ -449,6 +449,22 @@ def test_share_page(client):
     assert page.get_data() == INDEX  # the code is never put into the HTML
     assert page.content_type == "text/html; charset=utf-8"
     assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_only_the_embed_page_may_be_framed(client):
+    share_id = client.post("/api/share", json={"code": "print(1)"}).get_json()["id"]
+    for path in ("/?embed", f"/s/{share_id}?embed", "/?embed=1&x=2"):
+        page = client.get(path)
+        assert page.status_code == 200 and page.get_data() == INDEX, path
+        assert page.headers["Content-Security-Policy"] == EMBED_CONTENT_SECURITY_POLICY, path
+        assert "X-Frame-Options" not in page.headers, path
+    assert "frame-ancestors *" in EMBED_CONTENT_SECURITY_POLICY
+    assert EMBED_CONTENT_SECURITY_POLICY.replace("frame-ancestors *", "frame-ancestors 'none'") == CONTENT_SECURITY_POLICY
+    # The full page, the API and the page's files are as before, with or without ?embed.
+    for path in ("/", f"/s/{share_id}", "/style.css?embed", "/api/health?embed", f"/api/share/{share_id}?embed"):
+        r = client.get(path)
+        assert r.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, path
+        assert r.headers["X-Frame-Options"] == "DENY", path
 
 
 @pytest.mark.parametrize("path", ["/s/AAAAAAAAAAAA", "/s/short", "/s/AAAAAAAAAAAAA", "/s/AAAA%24AAAAAAA"])

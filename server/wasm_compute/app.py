@@ -23,6 +23,8 @@ Routes
                              the run's standard input, "" if none; files, all of them with
                              main.lua first, and home only when the share has them)
     GET  /s/<id>             the page (it fetches /api/share/<id> itself); 404 status for an unknown id
+    GET  /?embed, /s/<id>?embed   the page's embed mode (editor, Run, output), which other sites
+                             may frame: its Content-Security-Policy says frame-ancestors *
     GET  /api/health         {"ok": true}
     GET  /healthz            {"ok": true}: the process answers (touches no database)
     GET  /readyz             {"ok": true}, or a 503 naming why the shares database does not answer
@@ -81,6 +83,10 @@ CONTENT_SECURITY_POLICY = (
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+
+# The embed mode of the page (/?embed, /s/<id>?embed) may be framed by any site, and only it:
+# the same policy otherwise. Its runs cannot reach the framing page (another origin).
+EMBED_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -227,6 +233,9 @@ def create_app(config: dict | None = None) -> Flask:
     def security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers[name] = value
+        if request.endpoint in ("index", "share_page") and "embed" in request.args:
+            response.headers["Content-Security-Policy"] = EMBED_CONTENT_SECURITY_POLICY
+            del response.headers["X-Frame-Options"]
         return response
 
     # ---- the API ------------------------------------------------------------

@@ -7,7 +7,8 @@
 // Pyodide, and says so (runWithFallback). The Run button runs main.lua as
 // the chunk `main.lua` (messages read `main.lua:3: …`), with the other files
 // as its modules (util.lua is `require("util")`) and the input box as its
-// standard input.
+// standard input. With ?embed in its address the page is the embed mode:
+// editor, Run and output only (style.css), a _home of its own, no draft.
 
 import { ENGINES, LuaClient } from "../lua-client.js";
 import { compileLua } from "../lua-host.js";
@@ -15,6 +16,8 @@ import { createEditor } from "./editor.js";
 import { Files, MAIN_FILE, checkedFiles, errorPlace } from "./files.js";
 import { OutputPanel } from "./output.js";
 import { Inspector } from "./inspector.js";
+import { homeChanges } from "./home-diff.js";
+import { wireTheme } from "./theme.js";
 import { EXAMPLES, DEFAULT_EXAMPLE, exampleById } from "./examples.js";
 import {
   copyText, createShareLink, loadShared, shareFromFragment, shareIdFromPath, ShareNotFound,
@@ -24,6 +27,10 @@ import {
 // folder, or for a share link (<root>s/<id>) the folder above. Relative URLs
 // of the page itself (this bundle, style.css) still work under /s/, because
 // the server serves <root>s/<path> as <root><path>.
+const EMBED = new URLSearchParams(location.search).has("embed");
+if (EMBED) document.documentElement.dataset.embed = "";
+wireTheme(document.querySelector("#theme"));
+
 const ROOT = new URL(/^(.*\/)s\/[^/]+$/.exec(location.pathname)?.[1] ?? "./", location.href).href;
 // The draft: every file ([{name, code}] as JSON), and main.lua alone as drafts before files had it.
 const FILES_KEY = "wasm-compute:files";
@@ -57,10 +64,16 @@ const ui = {
   notice: $("#notice"),
   shareBar: $("#share-bar"),
   shareUrl: $("#share-url"),
+  shareHome: $("#share-home"),
+  shareEmbed: $("#share-embed"),
+  homeOffer: $("#home-offer"),
+  openFull: $("#open-full"),
   toast: $("#toast"),
 };
 
 const client = new LuaClient({
+  // An embedded page keeps a _home of its own: a visitor's runs there leave theirs alone.
+  ...(EMBED ? { storageKey: "wasm-compute:home:embed" } : {}),
   wasm: new URL("lua.wasm", ROOT).href,
   api: new URL("api/run", ROOT).href,
   pyodide: new URL("pyodide/", ROOT).href,
@@ -77,6 +90,8 @@ let editor = null;
 let files = null;
 let running = null; // {engine, stopped, started, note} while a run is under way
 let ranOnce = false;
+// What the last run changed in _home (home-diff.js), until _home changes otherwise.
+let changes = null;
 // Set while the address bar names shared code (/s/<id> or #code=…): the first edit drops it.
 let addressNamesCode = false;
 
@@ -109,11 +124,12 @@ function setRunning(state) {
 
 function renderHome() {
   const home = client.home();
-  inspector.render(home);
+  inspector.render(home, changes);
   ui.clearHome.disabled = home.t.length === 0;
 }
 
 function replaceHome(snapshot) {
+  changes = null;
   try {
     client.setHome(snapshot); // emits "home", which renders the inspector
   } catch (e) {
@@ -151,6 +167,8 @@ async function run(code, { engine = ui.engine.value, ...request } = {}) {
   const fromEditor = files !== null && code === files.code(MAIN_FILE) && request.name === MAIN_FILE;
   if (fromEditor) files.clearErrors();
   let result;
+  const before = client.home();
+  changes = null;
   try {
     if (engine === "browser") await warmup.catch(() => {});
     state.started = true;
@@ -168,6 +186,7 @@ async function run(code, { engine = ui.engine.value, ...request } = {}) {
   // A run that ended on its own just as Stop was pressed keeps its result.
   const stopped = state.stopped && result.error?.code === STOPPED_CODE;
   output.result(result, { stopped, note: state.note, ...serverFailure(result, state.engine) });
+  changes = homeChanges(before, client.home());
   renderHome();
   // The error's line, in the file it names (the message's, else the traceback's first).
   const place = fromEditor && !stopped && result.error ? errorPlace(result.error, files.names()) : null;
@@ -229,7 +248,7 @@ const HELLO = { files: [{ name: MAIN_FILE, code: DEFAULT_EXAMPLE.code }], input:
 /** The files and input to show first (and a _home a link carries): a shared
  *  script, a #code= link, the last draft, or the hello example. */
 async function initialDraft() {
-  const draft = { files: draftFiles(), input: stored.get(INPUT_KEY) ?? "", home: null };
+  const draft = EMBED ? HELLO : { files: draftFiles(), input: stored.get(INPUT_KEY) ?? "", home: null };
   const id = shareIdFromPath(location, ROOT);
   if (id) {
     try {
@@ -256,6 +275,7 @@ let saveTimer = 0;
 function saveDraft() {
   clearTimeout(saveTimer);
   saveTimer = 0;
+  if (EMBED) return; // an embedded page shows someone else's code: the visitor's draft stays theirs
   if (files) {
     const list = files.list();
     stored.set(FILES_KEY, JSON.stringify(list));
@@ -270,7 +290,7 @@ function saveDraft() {
 function draftChanged() {
   clearTimeout(saveTimer);
   saveTimer = setTimeout(saveDraft, SAVE_DELAY_MS);
-  if (addressNamesCode) {
+  if (addressNamesCode && !EMBED) {
     addressNamesCode = false;
     history.replaceState(null, "", ROOT);
   }
@@ -283,24 +303,63 @@ function setInput(text) {
 
 // ------------------------------------------------------------ sharing
 
+// The share panel opens with a link made at once; ticking "Include _home" makes another one.
 async function share() {
   ui.share.disabled = true;
+  ui.shareHome.disabled = true;
   try {
-    const { url, via } = await createShareLink({ files: files.list(), input: ui.stdin.value }, ROOT);
+    const home = ui.shareHome.checked ? client.home() : null;
+    const { url, via } = await createShareLink({ files: files.list(), input: ui.stdin.value, home }, ROOT);
     if (new URL(url).origin === location.origin) {
       history.replaceState(null, "", url);
       addressNamesCode = true;
     }
     ui.shareBar.hidden = false;
-    ui.shareBar.querySelector("[data-via]").textContent = via === "server"
-      ? "Stored on the server."
-      : ui.stdin.value === "" ? "The code travels inside the link itself." : "The code and its input travel inside the link itself.";
+    ui.shareBar.querySelector("[data-via]").textContent = via === "server" ? "Stored on the server." : carriedBy(home);
+    const keys = client.home().t.length;
+    ui.shareBar.querySelector("[data-home-keys]").textContent = keys === 0 ? "empty" : `${keys} ${keys === 1 ? "key" : "keys"}`;
     ui.shareUrl.value = url;
+    ui.shareEmbed.value = embedSnippet(url);
     const copied = await copyText(url, ui.shareUrl);
     toast(copied ? "Link copied" : "Press Ctrl+C to copy the link");
   } finally {
     ui.share.disabled = false;
+    ui.shareHome.disabled = false;
   }
+}
+
+/** What a fragment link carries, in words ("The code and its input travel inside the link itself."). */
+function carriedBy(home) {
+  const parts = [files.list().length > 1 ? "The files" : "The code"];
+  if (ui.stdin.value !== "") parts.push("its input");
+  if (home) parts.push("_home");
+  const one = parts.length === 1 && parts[0] === "The code";
+  return `${parts.join(" and ")} travel${one ? "s" : ""} inside the link itself.`;
+}
+
+/** The <iframe> that embeds the link `url` (editor, Run and output, ?embed). */
+function embedSnippet(url) {
+  const embed = new URL(url);
+  embed.search = "embed";
+  const src = embed.href.replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+  return `<iframe src="${src}" title="Lua Playground" width="100%" height="420" style="border: 0" loading="lazy"></iframe>`;
+}
+
+/** A link that carries _home asks first: the visitor's own _home is replaced only if they say so. */
+function offerHome(home) {
+  const n = home.t.length;
+  ui.homeOffer.querySelector("[data-text]").textContent =
+    `This link carries a _home (${n} ${n === 1 ? "key" : "keys"}). Replace your own _home with it?`;
+  ui.homeOffer.hidden = false;
+  ui.homeOffer.querySelector("[data-accept]").onclick = () => {
+    ui.homeOffer.hidden = true;
+    replaceHome(home);
+    toast("_home replaced by the link's");
+  };
+  ui.homeOffer.querySelector("[data-decline]").onclick = () => {
+    ui.homeOffer.hidden = true;
+    toast("Your _home is unchanged");
+  };
 }
 
 // ------------------------------------------------------------ wiring
@@ -335,7 +394,12 @@ function wire() {
   ui.stdin.addEventListener("input", draftChanged);
   addEventListener("pagehide", () => { if (saveTimer) saveDraft(); });
   ui.stop.addEventListener("click", stop);
-  ui.share.addEventListener("click", () => share().catch((e) => toast(`Sharing failed: ${e.message}`)));
+  const shareNow = () => share().catch((e) => toast(`Sharing failed: ${e.message}`));
+  ui.share.addEventListener("click", shareNow);
+  ui.shareHome.addEventListener("change", shareNow);
+  ui.shareBar.querySelector("[data-copy-embed]").addEventListener("click", async () => {
+    toast((await copyText(ui.shareEmbed.value, ui.shareEmbed)) ? "Embed code copied" : "Press Ctrl+C to copy the embed code");
+  });
   ui.clearHome.addEventListener("click", () => {
     if (confirm("Clear all of _home? Everything your scripts stored is deleted.")) replaceHome({ t: [] });
   });
@@ -352,7 +416,10 @@ function wire() {
       runEditor();
     }
   });
-  client.addEventListener("home", renderHome);
+  client.addEventListener("home", () => {
+    if (!running) changes = null; // another tab's commit: the marks would describe another change
+    renderHome();
+  });
   client.addEventListener("progress", (e) => {
     if (running?.started && running.engine === e.detail.engine) showRunning();
   });
@@ -374,6 +441,12 @@ const ready = (async () => {
     buttons: { add: $("#new-file"), rename: $("#rename-file"), remove: $("#delete-file") },
   });
   files.set(draft.files);
+  if (draft.home) offerHome(draft.home);
+  if (EMBED) {
+    const full = new URL(location.href);
+    full.searchParams.delete("embed");
+    ui.openFull.href = full.href;
+  }
   try {
     await warmup;
   } catch (e) {
