@@ -158,6 +158,13 @@ answers["grown"] = [error(r), r.values, len(sb.home["big"]), sb.home["kept"]]
 stats = sb.memory_stats()
 sb.collect_garbage()
 answers["stats"] = [sorted(stats), sb.memory_stats()["gc_count"] - stats["gc_count"]]
+# Host functions and modules (ABI §11, §12): the imports are the same Python code in both.
+sb = Sandbox(functions={"price": lambda sku: {"sku": sku, "n": 2**62, "f": -0.0}, "fail": lambda: 1 / 0,
+                        "big": lambda: "z" * 70000, "log.info": lambda *a: list(a)},
+             modules={"util": "return {f = function() error('u') end}"}, **ENGINE)
+r = sb.eval("local p = price('a') local ok, e = pcall(fail) "
+            "return p.sku, p.n, 1 / p.f, ok, e, #big(), log.info(1, nil, 'x'), pcall(require('util').f)")
+answers["host"] = [error(r), r.values]
 json.dumps(answers)
 """
 
@@ -189,4 +196,6 @@ def test_python_host_failures_in_pyodide(page, server):
     on_server.pop("freed")
     assert in_pyodide["store"] == [-8, "store", "the _home store failed: the disk is full"]
     assert in_pyodide["trap"][:2] == [-10, "trap"] and "boom" in in_pyodide["trap"][2]
+    assert in_pyodide["host"] == [None, ["a", 2**62, float("-inf"), False, "fail: ZeroDivisionError: division by zero",
+                                         70000, {"1": 1, "3": "x"}, False, "util.lua:1: u"]]
     assert in_pyodide == on_server

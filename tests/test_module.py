@@ -21,13 +21,14 @@ def test_build_produced_a_valid_module_in_web_and_the_package():
 
 
 def test_imports_are_exactly_the_documented_ones():
-    # An undefined symbol silently becomes an import: pin the list (ABI §6, §7).
+    # An undefined symbol silently becomes an import: pin the list (ABI §6, §7, §11).
     module = load_module(default_wasm_path())
     imports = sorted((i.module, i.name) for i in module.imports)
     assert imports == sorted([
         ("env", "js_clock"),
         ("env", "js_ext_table_get"), ("env", "js_ext_table_set"), ("env", "js_ext_table_delete"),
         ("env", "js_ext_table_size"), ("env", "js_ext_table_keys"),
+        ("env", "js_host_call"), ("env", "js_host_reply"),
     ])
 
 
@@ -48,7 +49,7 @@ def test_init_buffers_and_compute_through_the_raw_abi(sb):
     assert engine.buffer_size >= 64 * 1024
     assert engine.buffer_size >= sb.limits.code_bytes_max + sb.limits.input_bytes_max + 64 * 1024
     request = (struct.pack("<I", 0) + struct.pack("<I", 0) + struct.pack("<I", 21) + b"print('raw') return 7"
-               + struct.pack("<I", 0) + struct.pack("<I", 0))
+               + struct.pack("<I", 0) + struct.pack("<I", 0) + struct.pack("<I", 0))
     status, record = engine.compute(request)
     assert status == 0
     out_len = struct.unpack_from("<I", record)[0]
@@ -72,7 +73,7 @@ def test_init_returns_zero_and_compute_before_init_is_null_state():
     assert exports["compute"](store, ptr, 0) == -1
     assert exports["init"](store) == 0
     ptr = exports["get_buffer_ptr"](store)
-    request = struct.pack("<IIi", 0, 0, 8) + b"return 1" + struct.pack("<II", 0, 0)
+    request = struct.pack("<IIi", 0, 0, 8) + b"return 1" + struct.pack("<III", 0, 0, 0)
     exports["memory"].write(store, request, ptr)
     assert exports["compute"](store, ptr, len(request)) == 0
 

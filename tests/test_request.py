@@ -18,8 +18,9 @@ def field(data: bytes) -> bytes:
     return U32.pack(len(data)) + data
 
 
-def record(code=b"return 1", *, flags=0, name=b"", stdin=b"", args=()) -> bytes:
-    return U32.pack(flags) + field(name) + field(code) + field(stdin) + U32.pack(len(args)) + b"".join(map(field, args))
+def record(code=b"return 1", *, flags=0, name=b"", stdin=b"", args=(), modules=()) -> bytes:
+    return (U32.pack(flags) + field(name) + field(code) + field(stdin) + U32.pack(len(args)) + b"".join(map(field, args))
+            + U32.pack(len(modules)) + b"".join(field(n) + field(s) for n, s in modules))
 
 
 @pytest.fixture
@@ -43,7 +44,14 @@ def raw(sb, request: bytes):
      "the request record is malformed: its arguments runs past its end"),
     (U32.pack(0) + field(b"") + field(b"return 1") + field(b"") + U32.pack(0xFFFFFFFF),
      "the request record is malformed: its arguments runs past its end"),
-    (record() + b"xyz", "the request record is malformed: 3 bytes are left over after the arguments"),
+    (U32.pack(0) + field(b"") + field(b"return 1") + field(b"") + U32.pack(0),
+     "the request record is malformed: its module count runs past its end"),
+    (U32.pack(0) + field(b"") + field(b"return 1") + field(b"") + U32.pack(0) + U32.pack(1) + field(b"m"),
+     "the request record is malformed: its modules runs past its end"),
+    (record(modules=[(b"", b"return 1")]), "the request record is malformed: a module name is empty or holds a NUL byte"),
+    (record(modules=[(b"a\0b", b"return 1")]), "the request record is malformed: a module name is empty or holds a NUL byte"),
+    (record() + b"xyz", "the request record is malformed: 3 bytes are left over after the modules"),
+    (record(b"return 1", modules=[(b"m", b"return 'x'")]), "the code and its modules are 18 bytes; the limit is 16"),
     (record(flags=6), "the request record is malformed: unknown flags 0x6"),
     (record(b"return 'seventeen'"), "the code is 18 bytes; the limit is 16"),
     (record(stdin=b"123456789"), "the input is 9 bytes; the limit is 8"),
@@ -76,7 +84,7 @@ def test_the_host_refuses_oversized_code_input_and_request_before_the_module(tig
     r = tight.eval("return 1", stdin="123456789")
     assert r.error.code == -2 and r.error.message == "the input is 9 bytes; the limit is 8"
     r = tight.eval("return 1", args=["x" * 70000])
-    assert r.error.code == -2 and r.error.message.startswith("the request is 70032 bytes; the buffer holds 65560")
+    assert r.error.code == -2 and r.error.message.startswith("the request is 70036 bytes; the buffer holds 65560")
     assert tight.eval("return 1").values == [1]
 
 

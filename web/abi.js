@@ -154,14 +154,16 @@ export function bytesOf(v) {
 }
 
 /** The length of the request record of ABI §2.2 for `request`
- *  ({name, code, stdin, args}, all bytes): five u32 fields, one more per argument. */
-export function requestLength({ name, code, stdin, args }) {
-  return 4 * (5 + args.length) + name.length + code.length + stdin.length + args.reduce((n, a) => n + a.length, 0);
+ *  ({name, code, stdin, args, modules}, all bytes, modules a list of [name, source]):
+ *  six u32 fields, one more per argument and two per module. */
+export function requestLength({ name, code, stdin, args, modules = [] }) {
+  return 4 * (6 + args.length + 2 * modules.length) + name.length + code.length + stdin.length
+    + args.reduce((n, a) => n + a.length, 0) + modules.reduce((n, [m, s]) => n + m.length + s.length, 0);
 }
 
 /** Writes the request record of ABI §2.2 at the start of `room` (a view of the
  *  buffer, at least requestLength(request) bytes). */
-export function writeRequest(room, { flags = 0, name, code, stdin, args }) {
+export function writeRequest(room, { flags = 0, name, code, stdin, args, modules = [] }) {
   const view = new DataView(room.buffer, room.byteOffset, room.byteLength);
   let at = 0;
   const u32 = (v) => {
@@ -179,6 +181,26 @@ export function writeRequest(room, { flags = 0, name, code, stdin, args }) {
   bytes(stdin);
   u32(args.length);
   args.forEach(bytes);
+  u32(modules.length);
+  for (const [module, source] of modules) {
+    bytes(module);
+    bytes(source);
+  }
+}
+
+/** Modules for `require` (ABI §12) as a Map of name bytes (as text) -> source
+ *  bytes, checked as Sandbox checks them: `what` names them in the messages. */
+export function modulesOf(modules, what = "modules") {
+  const out = new Map();
+  if (modules === null || modules === undefined) return out;
+  const entries = modules instanceof Map ? [...modules] : typeof modules === "object" ? Object.entries(modules) : null;
+  if (entries === null) throw new TypeError(`${what} must be an object of names to sources, not ${typeof modules}`);
+  for (const [name, source] of entries) {
+    if (typeof name !== "string") throw new TypeError(`the name of a module in ${what} must be a string`);
+    if (name === "" || name.includes("\0")) throw new Error(`module name '${name}' in ${what} is empty or holds a NUL character`);
+    out.set(name, bytesOf(source));
+  }
+  return out;
 }
 
 export function parseRecord(status, bytes) {
@@ -257,7 +279,10 @@ export function wireValue(v) {
 /** A run's request for JSON (POST /api/run, the pyodide worker): the code, stdin,
  *  each argument and the name a JSON string when it is text, else {"b": base64}
  *  (zig/ABI.md §10), so bytes that are not UTF-8 arrive unchanged. */
-export function requestJson({ code, stdin, args, name }) {
+export function requestJson({ code, stdin, args, name, modules = null }) {
   const bytes = (v) => (typeof v === "string" ? v : wireScalar(v));
-  return { code: bytes(code), stdin: bytes(stdin), args: args.map(bytes), name: bytes(name) };
+  const request = { code: bytes(code), stdin: bytes(stdin), args: args.map(bytes), name: bytes(name) };
+  // Modules go as text (Sandbox and POST /api/run take strings); the checks were made by modulesOf.
+  if (modules && modules.size > 0) request.modules = Object.fromEntries([...modules].map(([m, s]) => [m, lossyText(s)]));
+  return request;
 }

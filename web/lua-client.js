@@ -7,8 +7,14 @@
 //   const lua = new LuaClient({ wasm: "lua.wasm" });
 //   const r = await lua.run("_home.n = (_home.n or 0) + 1 return _home.n");
 //   lua.home()   // _home as typed JSON (zig/ABI.md §10)
+//
+// Host functions registered here run in this page; the script calls them from
+// the worker, which waits for each answer through JSPI (lua-worker.js). Only
+// the browser engine can call them: the server and Pyodide run elsewhere.
 
-import { bytesOf, errorFor, requestJson, STATUS } from "./abi.js";
+import { bytesOf, errorFor, modulesOf, requestJson, STATUS } from "./abi.js";
+import { HostFunctions, encodeResults, encodeError, isThenable } from "./host-functions.js";
+import { HAS_JSPI, jspiRequired } from "./lua-host.js";
 import { parseSnapshot } from "./home-store.js";
 import { mergeHome } from "./home-merge.js";
 
@@ -21,12 +27,18 @@ export class LuaClient extends EventTarget {
    * worker: URL of lua-worker.js; timeoutMs: wall-clock limit of a run in a worker; options: passed to the host
    * (limits, clock, randomSeed); api: URL of the server's run endpoint; pyodideWorker: URL of
    * pyodide-worker.js; pyodide: URL of Pyodide's folder; wheel: URL of the wasm_compute wheel.
+   * functions: name -> function (sync or async) of this page that scripts on the browser
+   * engine call (zig/ABI.md §11; needs JSPI, else this throws); modules: name -> Lua source
+   * that `require` finds in every run, on every engine (§12).
    */
   constructor({ wasm = "lua.wasm", worker = new URL("./lua-worker.js", import.meta.url), storageKey = "wasm-compute:home",
                 timeoutMs = 10000, options = {}, api = "api/run",
                 pyodideWorker = new URL("./pyodide-worker.js", import.meta.url), pyodide = "pyodide/",
-                wheel = "python/wasm_compute.whl" } = {}) {
+                wheel = "python/wasm_compute.whl", functions = {}, modules = {} } = {}) {
     super();
+    this.functions = new HostFunctions(functions);
+    if (this.functions.names.length > 0 && !HAS_JSPI) throw jspiRequired("a page's host functions, called from the worker,");
+    this.modules = modulesOf(modules, "modules");
     this.wasm = new URL(wasm, location.href).href;
     this.workerUrls = { browser: worker, pyodide: pyodideWorker };
     this.pyodide = new URL(pyodide, location.href).href;
@@ -127,12 +139,20 @@ export class LuaClient extends EventTarget {
    *  or a Uint8Array), args (a list of them), name (the chunk's name: messages read
    *  `name:3: boom`; "input" when empty). limits ({instructionsMax, memoryBytesMax, ...},
    *  as the constructor's options.limits) and timeoutMs change the limits of this run
-   *  on the browser and pyodide engines; the server engine runs under the server's own. */
+   *  on the browser and pyodide engines; the server engine runs under the server's own.
+   *  modules: name -> Lua source for this run, replacing the constructor's of the same name.
+   *  A client with functions runs on the browser engine only: another engine throws before
+   *  anything runs. */
   async run(code, { engine = "browser", stdin = "", args = [], name = "", limits = null,
-                    timeoutMs = this.timeoutMs } = {}) {
+                    timeoutMs = this.timeoutMs, modules = null } = {}) {
     if (!ENGINES.includes(engine)) throw new Error(`unknown engine: ${engine}`);
     if (this.pending) throw new Error("a script is already running");
-    const request = { stdin: stdin ?? "", args: [...args], name: name ?? "" };
+    if (engine !== "browser" && this.functions.names.length > 0) {
+      throw new Error(`the ${engine} engine cannot call this page's functions (${this.functions.names.join(", ")}):`
+        + " a LuaClient with functions runs on the browser engine");
+    }
+    const request = { stdin: stdin ?? "", args: [...args], name: name ?? "",
+                      modules: new Map([...this.modules, ...modulesOf(modules, "modules")]) };
     // What a host refuses by throwing (lua-host.js, Sandbox.eval) is refused here, the same on every engine.
     [code, request.stdin, request.name, ...request.args].forEach(bytesOf);
     if (bytesOf(request.name).includes(0)) throw new TypeError("name must not contain a NUL character");
@@ -151,7 +171,8 @@ export class LuaClient extends EventTarget {
   }
 
   workerOptions(limits = null) {
-    const options = { ...this.options, wasm: this.wasm, pyodide: this.pyodide, wheel: this.wheel };
+    const options = { ...this.options, wasm: this.wasm, pyodide: this.pyodide, wheel: this.wheel,
+                      functions: this.functions.names };
     if (limits) options.limits = { ...this.options.limits, ...limits };
     return options;
   }
@@ -162,12 +183,29 @@ export class LuaClient extends EventTarget {
     if (engine === "pyodide") this.progress(engine, "Loading Python (Pyodide)…");
     worker.onmessage = ({ data }) => {
       if ("progress" in data) this.progress(engine, data.progress);
+      else if ("call" in data) this.answerCall(worker, data);
       else if (this.pending?.worker === worker && data.id === this.pending.id) this.pending.message(data);
     };
     worker.onerror = (e) => {
       if (this.pending?.worker === worker) this.pending.crash(`the worker failed: ${e.message}`);
     };
     return worker;
+  }
+
+  // A host function called by the script in `worker`: run here, answered with
+  // its reply record (ABI §11), encoded here so that what cannot cross is
+  // refused with the same words as in lua-host.js. A run stopped meanwhile has
+  // terminated the worker, and the answer goes nowhere.
+  async answerCall(worker, { call, name, args }) {
+    let bytes;
+    try {
+      let result = this.functions.functions[this.functions.names.indexOf(name)](...args);
+      if (isThenable(result)) result = await result;
+      bytes = encodeResults(result);
+    } catch (e) {
+      bytes = encodeError(e);
+    }
+    if (this.pending?.worker === worker) worker.postMessage({ reply: call, bytes }, [bytes.buffer]);
   }
 
   progress(engine, text) {
@@ -249,7 +287,7 @@ export class LuaClient extends EventTarget {
     });
   }
 
-  async runOnServer(code, { stdin, args, name }) {
+  async runOnServer(code, { stdin, args, name, modules }) {
     const started = performance.now();
     const base = this.state;
     this.pending = { id: this.nextId++ };
@@ -259,7 +297,7 @@ export class LuaClient extends EventTarget {
         response = await fetch(this.api, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ home: base, ...requestJson({ code, stdin, args, name }) }),
+          body: JSON.stringify({ home: base, ...requestJson({ code, stdin, args, name, modules }) }),
         });
       } catch (e) {
         return this.accept(stopped(STATUS.UNREACHABLE, `the server could not be reached (${e.message})`, started));

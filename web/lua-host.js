@@ -8,12 +8,37 @@
 //   const r = lua.run("_home.n = (_home.n or 0) + 1 return _home.n");
 //   r.values  // [{i: "1"}]     typed JSON, zig/ABI.md §10
 //   lua.store.dump()           // _home as typed JSON
+//
+// Host functions (ABI §11, host-functions.js) and modules (§12):
+//
+//   const lua = await createLua({ functions: { price: (sku) => 450n }, modules: { util: "return {}" } });
+//   lua.run("return price('tea'), require 'util'", { modules: { other: "return 1" } });
+//
+// A host function may be `async` (or return a Promise, with createLua's
+// `async: true`): the script waits for its value. Such a host is made with
+// JSPI: `js_host_call` is a WebAssembly.Suspending import, and `runAsync`
+// calls `compute` through WebAssembly.promising. V8 lets a Suspending import
+// run only under a promising export, even when it returns no Promise, so an
+// async host has no synchronous `run`; a host without async functions keeps
+// it (and its `runAsync` is `run` as a Promise).
 
 import {
   STATUS, ROOT_ID, NEW_TABLE, TableRef, LuaTable, LuaObject, Reader, Writer,
   writeKey, writeValue, requestLength, writeRequest, parseRecord, wireValue, textOf, lossyText, errorFor, bytesOf,
+  modulesOf, encodeText,
 } from "./abi.js";
+import { HostFunctions, encodeResults, encodeError, isThenable } from "./host-functions.js";
 import { HomeStore, NoSuchTable } from "./home-store.js";
+
+/** Whether this JavaScript engine has JSPI (JavaScript Promise Integration),
+ *  which async host functions need. */
+export const HAS_JSPI = typeof WebAssembly.Suspending === "function" && typeof WebAssembly.promising === "function";
+
+/** The error of a host made with async functions where JSPI is missing. */
+export function jspiRequired(what) {
+  return new Error(`${what} need JSPI (WebAssembly.Suspending and WebAssembly.promising), which this JavaScript engine lacks`
+    + " (Chromium 137 or later has it)");
+}
 
 export const DEFAULT_LIMITS = Object.freeze({
   memoryBytesMax: 64 * 1024 * 1024,
@@ -49,7 +74,12 @@ export async function compileLua(wasm = "lua.wasm") {
  * options: wasm (URL, bytes or Module), store (a HomeStore), limits
  * ({memoryBytesMax, instructionsMax, outputBytesMax, codeBytesMax, inputBytesMax}),
  * clock (null for the real clock, or fixed Unix seconds), randomSeed (null for a
- * generator that runs on across evals, or an integer: every eval draws the same numbers).
+ * generator that runs on across evals, or an integer: every eval draws the same numbers),
+ * functions (an object or Map of name -> function, ABI §11: `log.info` makes the field
+ * `info` of the global `log`), modules (an object or Map of name -> Lua source that
+ * `require` finds in every eval, ABI §12), async (true: the host is async even when no
+ * function is declared `async`, so that one returning a Promise is waited for). An async
+ * host needs JSPI (HAS_JSPI): without it createLua throws, saying so.
  */
 export async function createLua(options = {}) {
   const module = await compileLua(options.wasm ?? "lua.wasm");
@@ -57,7 +87,14 @@ export async function createLua(options = {}) {
 }
 
 export class LuaHost {
-  constructor(module, { store = new HomeStore(), limits = {}, clock = null, randomSeed = null } = {}) {
+  constructor(module, { store = new HomeStore(), limits = {}, clock = null, randomSeed = null,
+                        functions = {}, modules = {}, async = false } = {}) {
+    this.functions = new HostFunctions(functions);
+    /** Whether evals run through runAsync only (JSPI; see the top of this file). */
+    this.isAsync = Boolean(async) || this.functions.anyAsync;
+    if (this.isAsync && !HAS_JSPI) throw jspiRequired("async host functions");
+    this.modules = modulesOf(modules, "modules");
+    this.running = false;
     this.store = store;
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.clock = clock;
@@ -82,8 +119,11 @@ export class LuaHost {
     limitsRecord.setUint32(36, this.limits.inputBytesMax, true);
     this.view = null;
     this.memory().set(new Uint8Array(limitsRecord.buffer), ex.get_buffer_ptr());
+    // ABI §3.1: the functions record right after the limits.
+    this.memory().set(this.functions.record, ex.get_buffer_ptr() + limitsRecord.byteLength);
     const status = ex.init(); // ABI §1.2
-    if (status !== STATUS.SUCCESS) throw new Error(`lua.wasm init failed with status ${status}`);
+    if (status !== STATUS.SUCCESS) throw new Error(`lua.wasm init failed with status ${status}${this.functions.initHint()}`);
+    this.computeAsync = this.isAsync ? WebAssembly.promising(ex.compute) : null;
     this.buffer = ex.get_buffer_ptr(); // init may move the buffer
     this.bufferSize = ex.get_buffer_size();
   }
@@ -162,7 +202,42 @@ export class LuaHost {
         if (host.clock !== null) return kind === 0 ? host.clock : 0;
         return kind === 0 ? Date.now() / 1000 : (performance.now() - host.started) / 1000;
       },
+      // ABI §11. In an async host the import is Suspending: when it returns a
+      // Promise, the module waits in it until the Promise settles.
+      js_host_call: this.isAsync ? new WebAssembly.Suspending((...a) => host.hostCall(...a)) : (...a) => host.hostCall(...a),
+      js_host_reply: (ticket, ptr, len) => {
+        const reply = host.functions.take(ticket, len);
+        if (reply === null) return -1;
+        host.memory().set(reply, ptr);
+        return 0;
+      },
     };
+  }
+
+  // ABI §11: one call of a host function; the reply record's length, the reply
+  // written at resPtr when it fits, else a ticket naming it.
+  hostCall(index, argsPtr, argsLen, resPtr, resMax) {
+    const functions = this.functions;
+    if (index >= functions.names.length) return -1;
+    const deliver = (reply) => {
+      if (reply.length <= resMax) this.memory().set(reply, resPtr);
+      else this.words.setUint32(resPtr, functions.keep(reply), true);
+      return reply.length;
+    };
+    const settle = (value) => {
+      try { return deliver(encodeResults(value)); } catch (e) { return deliver(encodeError(e)); }
+    };
+    let result;
+    try {
+      result = functions.call(index, this.read(argsPtr, argsLen));
+    } catch (e) {
+      return deliver(encodeError(e));
+    }
+    if (!isThenable(result)) return settle(result);
+    if (!this.isAsync) {
+      return deliver(encodeError(new TypeError("a Promise was returned where the host is not async (createLua's async: true waits for it)")));
+    }
+    return Promise.resolve(result).then(settle, (e) => deliver(encodeError(e)));
   }
 
   /**
@@ -174,38 +249,86 @@ export class LuaHost {
    * The request (ABI §2.2): stdin (a string or bytes, the script's standard
    * input), args (strings or bytes: `...` and arg[1..n]), name (the chunk's
    * name, so messages read `name:3: boom`; "input" when empty), keepGlobals
-   * (the next eval sees the globals this one leaves, as a REPL's lines do).
+   * (the next eval sees the globals this one leaves, as a REPL's lines do),
+   * modules (name -> Lua source for this eval, replacing createLua's of the
+   * same name). An async host has no run: its evals are runAsync's.
    */
-  run(code, { stdin = null, args = [], name = null, keepGlobals = false } = {}) {
+  run(code, request = {}) {
+    if (this.isAsync) throw new Error("this host has async functions: its evals run through runAsync");
     const started = performance.now();
+    const prepared = this.prepare(code, request, started);
+    if (prepared.failure) return prepared.failure;
+    let status;
+    this.running = true;
+    try {
+      status = this.exports.compute(this.buffer, prepared.length);
+    } catch (e) {
+      this.finish(false);
+      throw e; // a trap: this instance is unusable (ABI §1)
+    } finally {
+      this.running = false;
+      this.functions.endEval();
+    }
+    return this.result(status, started);
+  }
+
+  /** run() as a Promise. In an async host it runs through JSPI, and the script
+   *  waits for the value of a host function that returns a Promise; in another
+   *  it is run(). */
+  async runAsync(code, request = {}) {
+    if (!this.isAsync) return this.run(code, request);
+    const started = performance.now();
+    const prepared = this.prepare(code, request, started);
+    if (prepared.failure) return prepared.failure;
+    let status;
+    this.running = true;
+    try {
+      status = await this.computeAsync(this.buffer, prepared.length);
+    } catch (e) {
+      this.finish(false);
+      throw e; // a trap: this instance is unusable (ABI §1)
+    } finally {
+      this.running = false;
+      this.functions.endEval();
+    }
+    return this.result(status, started);
+  }
+
+  // Checks the request and writes it into the buffer: {length}, or {failure}
+  // (a result) when a limit refuses it before anything reaches the module.
+  prepare(code, { stdin = null, args = [], name = null, keepGlobals = false, modules = null } = {}, started) {
+    // One eval at a time (ABI §1): a host function, or a second runAsync while
+    // one waits, must not start another.
+    if (this.running) throw new Error("an eval of this instance is under way (one at a time; a host function cannot start one)");
+    const merged = new Map([...this.modules, ...modulesOf(modules, "modules")]);
     const request = {
       flags: keepGlobals ? KEEP_GLOBALS : 0,
       name: bytesOf(name ?? ""), code: bytesOf(code), stdin: bytesOf(stdin ?? ""), args: args.map(bytesOf),
+      modules: [...merged].map(([module, source]) => [encodeText(module), source]),
     };
     if (request.name.includes(0)) throw new TypeError("name must not contain a NUL character"); // as Sandbox.eval
     // ABI §2: over a limit is -2, said before anything reaches the module.
-    if (request.code.length > this.limits.codeBytesMax) {
-      return this.failure(STATUS.INVALID_SIZE,
-        `the code is ${request.code.length} bytes; the limit is ${this.limits.codeBytesMax}`, started);
+    const codeBytes = request.code.length + request.modules.reduce((n, [, source]) => n + source.length, 0);
+    if (codeBytes > this.limits.codeBytesMax) {
+      const what = request.modules.length ? "code and its modules are" : "code is";
+      return { failure: this.failure(STATUS.INVALID_SIZE, `the ${what} ${codeBytes} bytes; the limit is ${this.limits.codeBytesMax}`, started) };
     }
     if (request.stdin.length > this.limits.inputBytesMax) {
-      return this.failure(STATUS.INVALID_SIZE,
-        `the input is ${request.stdin.length} bytes; the limit is ${this.limits.inputBytesMax}`, started);
+      return { failure: this.failure(STATUS.INVALID_SIZE,
+        `the input is ${request.stdin.length} bytes; the limit is ${this.limits.inputBytesMax}`, started) };
     }
     // A request larger than the buffer would overwrite the module's memory past it.
     const length = requestLength(request);
     if (length > this.bufferSize) {
-      return this.failure(STATUS.INVALID_SIZE, `the request is ${length} bytes; the buffer holds ${this.bufferSize}` +
-        ` (the name and arguments share ${REQUEST_ROOM_BYTES} bytes)`, started);
+      return { failure: this.failure(STATUS.INVALID_SIZE, `the request is ${length} bytes; the buffer holds ${this.bufferSize}` +
+        ` (the name and arguments share ${REQUEST_ROOM_BYTES} bytes)`, started) };
     }
     writeRequest(this.memory().subarray(this.buffer, this.buffer + length), request);
-    let status;
-    try {
-      status = this.exports.compute(this.buffer, length);
-    } catch (e) {
-      this.finish(false);
-      throw e; // a trap: this instance is unusable (ABI §1)
-    }
+    return { length };
+  }
+
+  // ABI §4: the result record after `compute` returned `status`.
+  result(status, started) {
     this.finish(status === STATUS.SUCCESS);
     const memory = this.memory(); // after compute: memory may have grown
     const ptr = this.words.getUint32(this.buffer, true);
@@ -248,3 +371,4 @@ function textAndBase64(name, bytes) {
 }
 
 export { HomeStore, ROOT_ID };
+export { multiple, LuaMultiple } from "./host-functions.js";

@@ -7,7 +7,7 @@
 //
 // Messages in: {id, code, request, home, options}, code and request the run's
 // (web/lua-client.js `run`: code, stdin, args and name each a string or a
-// Uint8Array), options carrying the URLs of
+// Uint8Array, modules a Map of name -> source bytes, sent as text), options carrying the URLs of
 // lua.wasm (wasm), Pyodide's folder (pyodide) and the wasm_compute wheel
 // (wheel); {load: true, options} only loads. Messages out: {progress} while
 // Python loads, {id, started} when the script starts, then

@@ -39,7 +39,7 @@ pub fn build(b: *std.Build) void {
     // Upstream libraries wrapped for the sandbox (os, io, debug), the collector
     // with the finalization an eval ends with (lgc_sandbox.c includes lgc.c),
     // the hook slot and the restore.
-    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lio_sandbox.c", "src/ldb_sandbox.c", "src/lgc_sandbox.c", "src/lhook.c", "src/lrestore.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
+    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lio_sandbox.c", "src/ldb_sandbox.c", "src/lpackage_sandbox.c", "src/lgc_sandbox.c", "src/lhook.c", "src/lrestore.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
     mod.addAssemblyFile(b.path("src/longjmp_tag.s"));
     mod.linkSystemLibrary("wasi-emulated-signal", .{});
 

@@ -170,9 +170,12 @@ local f = assert(open(code_path, "rb")); local code = f:read("a"); f:close()
 local out = assert(open(values_path, "wb"))
 io.stdout:setvbuf("no")
 
--- The sandbox's surface: no dofile/loadfile/require/package/debug/string.dump, no io.open,
--- io.popen or io.tmpfile, os.time/clock/date/difftime only.
-for _, k in ipairs{"dofile", "loadfile", "require", "package", "debug"} do _G[k] = nil end
+-- The sandbox's surface: no dofile/loadfile/debug/string.dump, no io.open, io.popen or
+-- io.tmpfile, os.time/clock/date/difftime only; require without files (zig/ABI.md §12: the
+-- host's searcher, which finds nothing here, is the preload searcher's only companion).
+for _, k in ipairs{"dofile", "loadfile", "debug"} do _G[k] = nil end
+package.path, package.cpath, package.loadlib, package.searchpath = nil, nil, nil, nil
+package.searchers = {package.searchers[1], function(name) return "no host module '" .. name .. "'" end}
 arg = {[-1] = "lua", [0] = "input"}  -- what `lua input` makes it (zig/ABI.md §2.2)
 string.dump = nil
 io.open, io.popen, io.tmpfile = nil, nil, nil

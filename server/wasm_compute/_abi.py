@@ -67,8 +67,9 @@ FLAG_KEEP_GLOBALS = 1
 
 
 def encode_request(code: bytes, *, name: bytes = b"", stdin: bytes = b"", args=(),
-                   keep_globals: bool = False) -> bytes:
-    """The request record `compute` reads (ABI §2.2): flags, name, code, stdin, args."""
+                   keep_globals: bool = False, modules=()) -> bytes:
+    """The request record `compute` reads (ABI §2.2): flags, name, code, stdin, args,
+    modules ((name, source) pairs of bytes)."""
     parts = [_U32.pack(FLAG_KEEP_GLOBALS if keep_globals else 0)]
     for field in (name, code, stdin):
         parts.append(_U32.pack(len(field)))
@@ -77,6 +78,9 @@ def encode_request(code: bytes, *, name: bytes = b"", stdin: bytes = b"", args=(
     for arg in args:
         parts.append(_U32.pack(len(arg)))
         parts.append(arg)
+    parts.append(_U32.pack(len(modules)))
+    for module_name, source in modules:
+        parts.extend((_U32.pack(len(module_name)), module_name, _U32.pack(len(source)), source))
     return b"".join(parts)
 
 

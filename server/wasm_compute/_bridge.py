@@ -6,8 +6,13 @@ Shared by every engine; an engine only moves bytes in and out of memory.
 
 from __future__ import annotations
 
+import struct
+
 from . import _abi
 from ._store import NoSuchTable, Store, TableRef
+
+
+_U32 = struct.Struct("<I")
 
 
 class HomeBridge:
@@ -84,9 +89,9 @@ class HomeBridge:
 
 
 class BridgeImports:
-    """The imports of ABI §6 and §7 as an engine answers them, over `_bridge`,
-    `_clock` and the engine's own `_read(ptr, n)` / `_write(ptr, data)`: the one
-    copy every engine shares."""
+    """The imports of ABI §6, §7 and §11 as an engine answers them, over `_bridge`,
+    `_clock`, `_host` (a `_host.HostFunctions`) and the engine's own `_read(ptr, n)` /
+    `_write(ptr, data)`: the one copy every engine shares."""
 
     def _answer(self, data: bytes, ptr: int, max_len: int) -> int:
         """ABI §6: write when it fits, else say how much room it needs."""
@@ -121,3 +126,22 @@ class BridgeImports:
 
     def _clock_import(self, kind):
         return self._clock(kind)
+
+    # ---------------------------------------------------------------- ABI §11
+
+    def _host_call(self, fn_index, args_ptr, args_len, res_ptr, res_max):
+        if not 0 <= fn_index < len(self._host.names):
+            return -1
+        reply = self._host.call(fn_index, self._read(args_ptr, args_len))
+        if len(reply) <= res_max:
+            self._write(res_ptr, reply)
+        else:
+            self._write(res_ptr, _U32.pack(self._host.keep(reply)))
+        return len(reply)
+
+    def _host_reply(self, ticket, ptr, length):
+        reply = self._host.take(ticket, length)
+        if reply is None:
+            return -1
+        self._write(ptr, reply)
+        return 0

@@ -21,6 +21,7 @@ from pyodide.ffi import JsException, create_proxy, to_js
 
 from . import _abi, _homejson
 from ._bridge import BridgeImports, HomeBridge
+from ._host import HostFunctions
 from ._sandbox import Sandbox
 from ._store import MemoryStore
 from ._wire import base64_unless_text, encode_value
@@ -37,9 +38,11 @@ class PyodideEngine(BridgeImports):
     does for the browser engine.
     """
 
-    def __init__(self, wasm, limits: _abi.Limits, bridge: HomeBridge, clock, random_seed, timeout_ms: int):
+    def __init__(self, wasm, limits: _abi.Limits, bridge: HomeBridge, clock, random_seed, timeout_ms: int,
+                 host: HostFunctions | None = None):
         self._bridge = bridge
         self._clock = clock
+        self._host = host if host is not None else HostFunctions(None)
         self._failure: BaseException | None = None
         # The imports reach this engine through a weak reference: a proxy keeps its function
         # alive until it is destroyed, which __del__ does when the engine goes (the Sandbox
@@ -52,6 +55,8 @@ class PyodideEngine(BridgeImports):
             ("js_ext_table_size", PyodideEngine._size),
             ("js_ext_table_keys", PyodideEngine._keys),
             ("js_clock", PyodideEngine._clock_import),
+            ("js_host_call", PyodideEngine._host_call),
+            ("js_host_reply", PyodideEngine._host_reply),
         )}
         self._proxies = list(imports.values())
         env = to_js({"env": imports}, dict_converter=Object.fromEntries)
@@ -66,10 +71,10 @@ class PyodideEngine(BridgeImports):
         self._buffer = exports.get_buffer_ptr()
         seed_fixed = random_seed is not None
         seed = random_seed if seed_fixed else secrets.randbits(63)
-        self._write(self._buffer, limits.encode(seed, seed_fixed))
+        self._write(self._buffer, limits.encode(seed, seed_fixed) + self._host.record)
         status = exports.init()
         if status != _abi.SUCCESS:
-            raise RuntimeError(f"lua.wasm init failed with status {status}")
+            raise RuntimeError(f"lua.wasm init failed with status {status}{self._host.init_hint()}")
         # init may have moved the buffer to fit the largest request (ABI §2).
         self._buffer = exports.get_buffer_ptr()
         self.buffer_size = exports.get_buffer_size()
@@ -110,6 +115,7 @@ class PyodideEngine(BridgeImports):
         say), or pyodide's JsException for a trap; the instance is then unusable."""
         self._write(self._buffer, request)
         self._failure = None
+        host = self._host
         try:
             status = self._compute(self._buffer, len(request))
             ptr, length = _HEADER.unpack(self._read(self._buffer, _HEADER.size))
@@ -124,6 +130,8 @@ class PyodideEngine(BridgeImports):
             traceback.clear_frames(failure.__traceback__)
             del self
             raise failure
+        finally:
+            host.end_eval()
 
     def memory_stats(self) -> dict:
         self._stats(self._buffer)
@@ -173,7 +181,7 @@ def _sandbox(wasm, options: dict) -> Sandbox:
 
 def run_json(wasm, request: str) -> str:
     """One run for web/pyodide-worker.js. request: JSON {home, options, code, stdin?, args?,
-    name?, keepGlobals?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others
+    name?, keepGlobals?, modules?}, home the page's `_home` as typed JSON (zig/ABI.md §10), the others
     what Sandbox.eval takes (ABI §2.2), code and each string a JSON string or, for bytes that
     are not UTF-8, {"b": base64} (web/abi.js `requestJson`). Answers JSON {result, home}: the result in the shape of
     the browser engine's (web/lua-host.js `run`) and the `_home` after the run.
@@ -185,7 +193,8 @@ def run_json(wasm, request: str) -> str:
         _homejson.load(sandbox.store, data["home"])
         r = sandbox.eval(_request_bytes(data["code"]), stdin=_request_bytes(data.get("stdin")),
                          args=[_request_bytes(a) for a in data.get("args") or ()],
-                         name=_request_bytes(data.get("name")), keep_globals=bool(data.get("keepGlobals")))
+                         name=_request_bytes(data.get("name")), keep_globals=bool(data.get("keepGlobals")),
+                         modules=data.get("modules"))
         home = _homejson.dump(sandbox.store)
     except BaseException:
         _worker = None

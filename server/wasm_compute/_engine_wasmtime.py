@@ -23,6 +23,7 @@ from wasmtime._func import maybe_raise_last_exn
 
 from . import _abi
 from ._bridge import BridgeImports, HomeBridge
+from ._host import HostFunctions
 
 _TICK_S = 0.01
 _engine_lock = threading.Lock()
@@ -107,9 +108,10 @@ class WasmtimeEngine(BridgeImports):
     """One live instance of lua.wasm (ABI §1)."""
 
     def __init__(self, wasm_path: str, limits: _abi.Limits, bridge: HomeBridge,
-                 clock, random_seed, timeout_ms: int):
+                 clock, random_seed, timeout_ms: int, host: HostFunctions | None = None):
         self._bridge = bridge
         self._clock = clock
+        self._host = host if host is not None else HostFunctions(None)
         self._timeout_ticks = max(1, -(-timeout_ms // int(_TICK_S * 1000))) + 1
         engine = _get_engine()
         module = load_module(wasm_path)
@@ -127,6 +129,8 @@ class WasmtimeEngine(BridgeImports):
             ("js_ext_table_size", [i32], [i32], WasmtimeEngine._size),
             ("js_ext_table_keys", [i32] * 3, [i32], WasmtimeEngine._keys),
             ("js_clock", [i32], [f64], WasmtimeEngine._clock_import),
+            ("js_host_call", [i32] * 5, [i32], WasmtimeEngine._host_call),
+            ("js_host_reply", [i32] * 3, [i32], WasmtimeEngine._host_reply),
         ):
             linker.define_func("env", name, wasmtime.FuncType(params, results),
                                lambda *args, method=method: method(me(), *args))
@@ -143,10 +147,10 @@ class WasmtimeEngine(BridgeImports):
         self._buffer = exports["get_buffer_ptr"](self._store)
         seed_fixed = random_seed is not None
         seed = random_seed if seed_fixed else secrets.randbits(63)
-        self._write(self._buffer, limits.encode(seed, seed_fixed))
+        self._write(self._buffer, limits.encode(seed, seed_fixed) + self._host.record)
         status = exports["init"](self._store)
         if status != _abi.SUCCESS:
-            raise RuntimeError(f"lua.wasm init failed with status {status}")
+            raise RuntimeError(f"lua.wasm init failed with status {status}{self._host.init_hint()}")
         # init may have moved the buffer to fit the largest request (ABI §2).
         self._buffer = exports["get_buffer_ptr"](self._store)
         self.buffer_size = exports["get_buffer_size"](self._store)
@@ -185,6 +189,7 @@ class WasmtimeEngine(BridgeImports):
             raise
         finally:
             self._store.set_epoch_deadline(2**62)
+            self._host.end_eval()
         header = self._read(self._buffer, 8)
         ptr = int.from_bytes(header[:4], "little")
         length = int.from_bytes(header[4:], "little")

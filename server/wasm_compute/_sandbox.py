@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -11,6 +12,7 @@ from importlib import resources
 from . import _abi
 from ._bridge import HomeBridge
 from ._errors import SandboxClosed, error_for
+from ._host import HostFunctions
 from ._result import Result, Stats
 from ._store import MemoryStore, Store
 
@@ -26,6 +28,21 @@ def _as_bytes(value, what: str) -> bytes:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
     raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
+
+
+def _modules(modules, what: str) -> dict[bytes, bytes]:
+    """Modules for `require` (zig/ABI.md §12): name -> Lua source, as bytes."""
+    if modules is None:
+        return {}
+    if not isinstance(modules, Mapping):
+        raise TypeError(f"{what} must be a mapping of names to sources, not {type(modules).__name__}")
+    out = {}
+    for name, source in modules.items():
+        key = _as_bytes(name, f"the name of a module in {what}")
+        if not key or b"\0" in key:
+            raise ValueError(f"module name {name!r} in {what} is empty or holds a NUL character")
+        out[key] = _as_bytes(source, f"{what}[{name!r}]")
+    return out
 
 
 def default_wasm_path() -> str:
@@ -51,6 +68,17 @@ class Sandbox:
     engine_factory: the engine class, WasmtimeEngine unless given; wasm_path is what it
     loads, lua.wasm inside this package unless given (for `_engine_pyodide.PyodideEngine`,
     a WebAssembly.Module compiled by JavaScript).
+    functions: host functions (zig/ABI.md §11), name -> callable; a dotted name (`log.info`)
+    is a field of nested tables. A call gets the Lua arguments as Python values (nil None,
+    booleans, int, float, a string str when valid UTF-8 else bytes, a table a list when its
+    keys are 1..n else a dict) and returns one value (None nil, bool, int within 64 bits,
+    float, str, bytes, list or tuple inside a list, dict with bool/int/float/str/bytes keys),
+    or a tuple of several (the empty tuple: none). An exception is a Lua error at the call,
+    `input:3: price: ValueError: no such sku`. A function returning an awaitable is awaited
+    (on the loop of `eval_async`). Host functions run outside the `_home` transaction.
+    modules: Lua sources `require` finds by name (zig/ABI.md §12), for every eval; an eval's
+    own `modules` replace those of the same name. The sources count toward code_bytes_max
+    with the code.
     """
 
     def __init__(self, home: Store | Mapping | list | None = None, *,
@@ -63,7 +91,9 @@ class Sandbox:
                  clock: float | None = None,
                  random_seed: int | None = None,
                  wasm_path: str | None = None,
-                 engine_factory=None):
+                 engine_factory=None,
+                 functions: Mapping | None = None,
+                 modules: Mapping | None = None):
         if home is None:
             home = MemoryStore()
         elif not isinstance(home, Store):
@@ -77,6 +107,11 @@ class Sandbox:
         self.limits = _abi.Limits(memory_bytes_max, instructions_max, output_bytes_max, code_bytes_max,
                                   input_bytes_max)
         self.timeout_ms = timeout_ms
+        if functions is not None and not isinstance(functions, Mapping):
+            raise TypeError(f"functions must be a mapping of names to callables, not {type(functions).__name__}")
+        self._host = HostFunctions(functions)
+        self._modules = _modules(modules, "modules")
+        self._eval_thread: int | None = None
         self._store = home
         self._bridge = HomeBridge(home)
         self._clock = clock
@@ -88,12 +123,13 @@ class Sandbox:
             engine_factory = WasmtimeEngine
         self._engine_factory = engine_factory
         self._lock = threading.Lock()
+        self._loop_lock = threading.Lock()
         self._closed = False
         self._engine = self._new_engine()
 
     def _new_engine(self):
         return self._engine_factory(self._wasm_path, self.limits, self._bridge,
-                                    self._clock_now, self._random_seed, self.timeout_ms)
+                                    self._clock_now, self._random_seed, self.timeout_ms, host=self._host)
 
     # ABI §7: what the module asks of the host.
     def _clock_now(self, kind: int) -> float:
@@ -111,7 +147,8 @@ class Sandbox:
         return HomeView(self._store)
 
     def eval(self, code: str | bytes, *, stdin: str | bytes | None = None, args=(),
-             name: str | bytes | None = None, keep_globals: bool = False) -> Result:
+             name: str | bytes | None = None, keep_globals: bool = False,
+             modules: Mapping | None = None) -> Result:
         """Runs `code` as `lua NAME ARGS... < STDIN` would run that file (zig/ABI.md §2.2)
         and returns its Result.
 
@@ -119,7 +156,8 @@ class Sandbox:
         arguments, a sequence of str or bytes (`...` and `arg[1..n]`); name: the chunk name,
         for messages (`f.lua:3: boom`) and `arg[0]`, "input" when None or empty;
         keep_globals: the next eval sees this one's globals (a REPL's lines), instead of
-        the fresh environment every eval starts from.
+        the fresh environment every eval starts from; modules: name -> Lua source for
+        `require`, over the Sandbox's own.
         Lua errors and limits come back in `Result.error`; they never raise. Arguments of the
         wrong type raise TypeError or ValueError."""
         code = _as_bytes(code, "code")
@@ -132,23 +170,54 @@ class Sandbox:
             raise ValueError("name must not contain a NUL byte")
         if not isinstance(keep_globals, bool):
             raise TypeError(f"keep_globals must be a bool, not {type(keep_globals).__name__}")
+        modules = {**self._modules, **_modules(modules, "modules")}
+        self._check_not_inside()
         with self._lock:
             if self._closed:
                 raise SandboxClosed("this Sandbox is closed")
             # The module refuses these too (ABI §2); refusing here first keeps an
             # oversized request out of the module's memory.
-            for what, data, limit in (("code", code, self.limits.code_bytes_max),
-                                      ("input", stdin, self.limits.input_bytes_max)):
-                if len(data) > limit:
+            code_bytes = len(code) + sum(len(s) for s in modules.values())
+            for what, size, limit in (("code" if not modules else "code and its modules", code_bytes,
+                                       self.limits.code_bytes_max),
+                                      ("input", len(stdin), self.limits.input_bytes_max)):
+                if size > limit:
+                    verb = "are" if what == "code and its modules" else "is"
                     return Result(error=error_for(
-                        _abi.ERROR_INVALID_SIZE, f"the {what} is {len(data)} bytes; the limit is {limit}"))
-            request = _abi.encode_request(code, name=name, stdin=stdin, args=args, keep_globals=keep_globals)
+                        _abi.ERROR_INVALID_SIZE, f"the {what} {verb} {size} bytes; the limit is {limit}"))
+            request = _abi.encode_request(code, name=name, stdin=stdin, args=args, keep_globals=keep_globals,
+                                          modules=list(modules.items()))
             if len(request) > self._engine.buffer_size:
                 return Result(error=error_for(
                     _abi.ERROR_INVALID_SIZE,
                     f"the request is {len(request)} bytes; the buffer holds {self._engine.buffer_size}"
-                    f" (the name and arguments share {_REQUEST_ROOM_BYTES} bytes)"))
-            return self._run(request)
+                    f" (the name, arguments and module names share {_REQUEST_ROOM_BYTES} bytes)"))
+            self._eval_thread = threading.get_ident()
+            try:
+                return self._run(request)
+            finally:
+                self._eval_thread = None
+
+    async def eval_async(self, code: str | bytes, **kwargs) -> Result:
+        """`eval` in a worker thread, so that the event loop goes on meanwhile; async host
+        functions run on this loop. One Sandbox still runs one eval at a time: a second
+        eval waits for the first."""
+        loop = asyncio.get_running_loop()
+        return await asyncio.to_thread(self._eval_on, loop, code, kwargs)
+
+    def _eval_on(self, loop, code, kwargs) -> Result:
+        # The loop is set under the lock, so that a concurrent eval cannot swap it.
+        with self._loop_lock:
+            self._host.loop = loop
+            try:
+                return self.eval(code, **kwargs)
+            finally:
+                self._host.loop = None
+
+    def _check_not_inside(self) -> None:
+        """A host function runs inside its Sandbox's eval, which holds the lock."""
+        if self._eval_thread == threading.get_ident():
+            raise RuntimeError("a host function cannot use the Sandbox that called it")
 
     def _run(self, request: bytes) -> Result:
         started = time.perf_counter()
@@ -194,11 +263,13 @@ class Sandbox:
 
     def memory_stats(self) -> dict:
         """ABI §2.1: heap_used, heap_total, heap_peak, gc_count."""
+        self._check_not_inside()
         with self._lock:
             self._check_open()
             return self._engine.memory_stats()
 
     def collect_garbage(self) -> None:
+        self._check_not_inside()
         with self._lock:
             self._check_open()
             self._engine.run_gc()
@@ -208,6 +279,7 @@ class Sandbox:
             raise SandboxClosed("this Sandbox is closed")
 
     def close(self) -> None:
+        self._check_not_inside()
         with self._lock:
             if not self._closed:
                 self._closed = True

@@ -7,11 +7,13 @@ Routes
     GET  /                   web/index.html
     GET  /<path>             a file of web/ (no listings, no dot-files, no way out of web/),
                              Pyodide (web/pyodide/) and the wheel (web/python/) included
-    POST /api/run            {"code", "home"?, "stdin"?, "args"?, "name"?}
+    POST /api/run            {"code", "home"?, "stdin"?, "args"?, "name"?, "modules"?}
                              -> {"output", "output_b64", "stderr", "stderr_b64", "values", "error", "home", "stats"}
                              stdin: the script's standard input (a string); args: its arguments
                              (a list of strings, `...` and arg[1..n]); name: its chunk name
-                             (messages read `name:3: boom`; "input" by default). Bytes that are
+                             (messages read `name:3: boom`; "input" by default); modules: an
+                             object of module name -> Lua source that `require` finds (their
+                             sources count toward MAX_CODE_BYTES with the code). Bytes that are
                              not UTF-8 come in these and in code as {"b": base64} (ABI §10).
                              stderr holds io.stderr and warnings; a *_b64 field carries the
                              exact bytes when the text is not valid UTF-8 (else it is null).
@@ -261,6 +263,7 @@ def create_app(config: dict | None = None) -> Flask:
         name = text_field(body, "name", typed=True)
         if name is not None and b"\0" in name:
             raise ApiError(400, 'the field "name" must not contain a NUL character')
+        modules = modules_field(body, len(code))
         store = MemoryStore()
         home = body.get("home")
         if home is not None:
@@ -269,7 +272,7 @@ def create_app(config: dict | None = None) -> Flask:
             except (_homejson.HomeJSONError, StoreError) as e:
                 raise ApiError(400, str(e)) from None
         with Sandbox(home=store, **limits) as sb:
-            r = sb.eval(code, stdin=stdin, args=args, name=name)
+            r = sb.eval(code, stdin=stdin, args=args, name=name, modules=modules)
             final_home = _homejson.dump(store)
         return {
             "output": r.output,
@@ -339,6 +342,24 @@ def create_app(config: dict | None = None) -> Flask:
         if not isinstance(args, list) or not all(isinstance(a, (str, dict)) for a in args):
             raise ApiError(400, 'the field "args" must be a list of strings')
         return [typed_bytes(a, f'the field "args" (item {i + 1})', typed=True) for i, a in enumerate(args)]
+
+    def modules_field(body: dict, code_bytes: int) -> dict[bytes, bytes]:
+        """zig/ABI.md §12: name -> source; the sources share MAX_CODE_BYTES with the code."""
+        modules = body.get("modules")
+        if modules is None:
+            return {}
+        if not isinstance(modules, dict) or not all(isinstance(s, str) for s in modules.values()):
+            raise ApiError(400, 'the field "modules" must be an object of module names to source strings')
+        out = {}
+        for module_name, source in modules.items():
+            key = _utf8(module_name, 'a module name in the field "modules"')
+            if not key or b"\0" in key:
+                raise ApiError(400, 'a module name in the field "modules" is empty or holds a NUL character')
+            out[key] = _utf8(source, f'the field "modules" ({module_name!r})')
+        total = code_bytes + sum(len(s) for s in out.values())
+        if total > cfg["MAX_CODE_BYTES"]:
+            raise ApiError(413, f"the code and its modules are {total} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
+        return out
 
     def code_field(body: dict, *, typed: bool = False) -> bytes:
         if "code" not in body:

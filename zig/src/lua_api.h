@@ -7,6 +7,7 @@
 
 int luaopen_sandbox_os(lua_State *L);
 int luaopen_sandbox_io(lua_State *L);
+int luaopen_sandbox_package(lua_State *L);
 void wc_io_begin(const char *data, size_t len);
 void wc_io_flush(void);
 void wc_io_restore(lua_State *L);

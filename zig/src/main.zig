@@ -10,6 +10,7 @@ const result = @import("result.zig");
 const sandbox = @import("sandbox.zig");
 const ext_table = @import("ext_table.zig");
 const request = @import("request.zig");
+const embed = @import("embed.zig");
 const c = lua.c;
 const Status = err.Status;
 
@@ -56,6 +57,8 @@ export fn init() i32 {
     sandbox.random_seed = std.mem.readInt(i64, record[24..32], .little);
     sandbox.random_seed_fixed = std.mem.readInt(u32, record[32..36], .little) & 1 != 0;
     const input = std.mem.readInt(u32, record[36..40], .little);
+    // The functions record follows the limits (ABI §3.1).
+    embed.names = embed.parseNames(buffer[40..]) orelse return @intFromEnum(Status.null_state);
     alloc.memory_bytes_max = if (memory == 0) alloc.memory_bytes_max_default else @intCast(@min(memory, std.math.maxInt(u32)));
     sandbox.instructions_max = if (instructions == 0) sandbox.instructions_max_default else instructions;
     output.output_bytes_max = if (out == 0) output.output_bytes_max_default else out;
@@ -104,6 +107,8 @@ export fn compute(request_ptr: [*]const u8, request_len: u32) i32 {
 
     alloc.eval_peak = alloc.used;
     current = .{ .request = req };
+    embed.beginEval(req.modules);
+    defer embed.endEval();
     c.wc_io_begin(req.stdin.ptr, req.stdin.len);
     c.lua_settop(L, 0);
     lua.pushFn(L, evalMain);

@@ -1,5 +1,5 @@
 //! The request record of one eval (ABI §2.2): flags, chunk name, code,
-//! standard input and arguments, read in place from the I/O buffer.
+//! standard input, arguments and modules, read in place from the I/O buffer.
 
 const std = @import("std");
 
@@ -13,6 +13,7 @@ pub const Request = struct {
     code: []const u8 = &.{},
     stdin: []const u8 = &.{},
     args: Args = .{},
+    modules: Modules = .{},
 
     /// The name messages and `arg[0]` use.
     pub fn chunkName(r: Request) []const u8 {
@@ -42,6 +43,23 @@ pub const Args = struct {
     };
 };
 
+/// The modules (ABI §12), still encoded: `count` × (name, source), each a
+/// u32 length and bytes, checked by `parse`.
+pub const Modules = struct {
+    count: u32 = 0,
+    bytes: []const u8 = &.{},
+
+    /// The source of the first module named `name`, or null.
+    pub fn find(m: Modules, name: []const u8) ?[]const u8 {
+        var it: Args.Iterator = .{ .rest = m.bytes };
+        while (it.next()) |module_name| {
+            const source = it.next().?;
+            if (std.mem.eql(u8, module_name, name)) return source;
+        }
+        return null;
+    }
+};
+
 pub const Limits = struct {
     code_bytes_max: u32,
     input_bytes_max: u32,
@@ -52,15 +70,19 @@ pub const Problem = union(enum) {
     unknown_flags: u32,
     runs_past_end: []const u8,
     bytes_left_over: usize,
+    bad_module_name,
     code_too_large: usize,
+    code_and_modules_too_large: usize,
     input_too_large: usize,
 
     pub fn message(p: Problem, limits: Limits, buf: []u8) []const u8 {
         return switch (p) {
             .unknown_flags => |f| std.fmt.bufPrint(buf, "the request record is malformed: unknown flags 0x{x}", .{f}),
             .runs_past_end => |field| std.fmt.bufPrint(buf, "the request record is malformed: its {s} runs past its end", .{field}),
-            .bytes_left_over => |n| std.fmt.bufPrint(buf, "the request record is malformed: {d} bytes are left over after the arguments", .{n}),
+            .bytes_left_over => |n| std.fmt.bufPrint(buf, "the request record is malformed: {d} bytes are left over after the modules", .{n}),
+            .bad_module_name => std.fmt.bufPrint(buf, "the request record is malformed: a module name is empty or holds a NUL byte", .{}),
             .code_too_large => |n| std.fmt.bufPrint(buf, "the code is {d} bytes; the limit is {d}", .{ n, limits.code_bytes_max }),
+            .code_and_modules_too_large => |n| std.fmt.bufPrint(buf, "the code and its modules are {d} bytes; the limit is {d}", .{ n, limits.code_bytes_max }),
             .input_too_large => |n| std.fmt.bufPrint(buf, "the input is {d} bytes; the limit is {d}", .{ n, limits.input_bytes_max }),
         } catch buf;
     }
@@ -110,12 +132,27 @@ pub fn parse(record: []const u8, limits: Limits, problem: *Problem) ?Request {
         _ = cur.string("arguments", problem) orelse return null;
     }
     r.args.bytes = args_start[0 .. args_start.len - cur.rest.len];
+    r.modules.count = cur.int("module count", problem) orelse return null;
+    const modules_start = cur.rest;
+    // The sources count toward code_bytes_max with the code (ABI §2), in 64
+    // bits: the lengths come from the host.
+    var code_bytes: u64 = r.code.len;
+    i = 0;
+    while (i < r.modules.count) : (i += 1) {
+        const name = cur.string("modules", problem) orelse return null;
+        if (name.len == 0 or std.mem.indexOfScalar(u8, name, 0) != null) {
+            problem.* = .bad_module_name;
+            return null;
+        }
+        code_bytes += (cur.string("modules", problem) orelse return null).len;
+    }
+    r.modules.bytes = modules_start[0 .. modules_start.len - cur.rest.len];
     if (cur.rest.len != 0) {
         problem.* = .{ .bytes_left_over = cur.rest.len };
         return null;
     }
-    if (r.code.len > limits.code_bytes_max) {
-        problem.* = .{ .code_too_large = r.code.len };
+    if (code_bytes > limits.code_bytes_max) {
+        problem.* = if (r.modules.count == 0) .{ .code_too_large = r.code.len } else .{ .code_and_modules_too_large = @intCast(code_bytes) };
         return null;
     }
     if (r.stdin.len > limits.input_bytes_max) {

@@ -9,6 +9,7 @@ const err = @import("error.zig");
 const output = @import("output.zig");
 const alloc = @import("alloc.zig");
 const main = @import("main.zig");
+const embed = @import("embed.zig");
 const c = lua.c;
 
 pub const instructions_max_default: u64 = 1_000_000_000;
@@ -41,6 +42,7 @@ var key_dumped: u8 = 0;
 pub fn open(L: *lua.State) void {
     const libs = [_]struct { name: [*:0]const u8, open: lua.CFn }{
         .{ .name = "_G", .open = c.luaopen_base },
+        .{ .name = "package", .open = c.luaopen_sandbox_package },
         .{ .name = "coroutine", .open = c.luaopen_coroutine },
         .{ .name = "table", .open = c.luaopen_table },
         .{ .name = "string", .open = c.luaopen_string },
@@ -55,7 +57,6 @@ pub fn open(L: *lua.State) void {
         c.luaL_requiref(L, lib.name, lib.open, 1);
         lua.pop(L, 1);
     }
-    // What remains of the registry's loaded-modules table is not reachable by scripts.
     lua.pushGlobalTable(L);
     const g = c.lua_gettop(L);
     inline for (.{ "dofile", "loadfile" }) |name| {
@@ -85,6 +86,7 @@ pub fn open(L: *lua.State) void {
     seed(L);
 
     lua.pop(L, 1);
+    embed.install(L);
     recordPristine(L);
 }
 
@@ -97,6 +99,13 @@ fn pushMutableTables(L: *lua.State) c_int {
     inline for (.{ "string", "table", "math", "utf8", "coroutine", "os", "io", "debug", "ext_table" }) |name| {
         _ = c.lua_getfield(L, g, name);
     }
+    // require's tables (ABI §12), and those holding host functions (§11).
+    _ = c.lua_getfield(L, g, "package");
+    const package = c.lua_gettop(L);
+    inline for (.{ "loaded", "preload", "searchers" }) |name| {
+        _ = c.lua_getfield(L, package, name);
+    }
+    _ = embed.pushTables(L);
     _ = c.lua_pushstring(L, "");
     _ = c.lua_getmetatable(L, -1);
     c.lua_replace(L, -2);
