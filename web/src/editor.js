@@ -110,10 +110,10 @@ const wrapping = new Compartment();
 const wrapLines = () => (narrowScreen.matches ? EditorView.lineWrapping : []);
 
 /**
- * Makes the editor in `parent`. onRun: called by Ctrl/Cmd+Enter;
- * onChange(code): called after every change of the text.
+ * Makes the editor in `parent`. onRun: called by Ctrl/Cmd+Enter; onFormat:
+ * called by Shift+Alt+F; onChange(code): called after every change of the text.
  */
-export function createEditor(parent, { doc = "", onRun = () => {}, onChange = () => {} } = {}) {
+export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = () => {}, onChange = () => {} } = {}) {
   const extensions = [
     lineNumbers(),
     errorGutter,
@@ -135,7 +135,10 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onChange = ()
     errorLine,
     wrapping.of(wrapLines()),
     // Ahead of the default keymap, whose Mod-Enter inserts a blank line.
-    Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { onRun(); return true; } }])),
+    Prec.highest(keymap.of([
+      { key: "Mod-Enter", run: () => { onRun(); return true; } },
+      { key: "Shift-Alt-f", run: () => { onFormat(); return true; } },
+    ])),
     keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
     EditorView.contentAttributes.of({ "aria-label": "Lua code" }),
     EditorView.updateListener.of((update) => { if (update.docChanged) onChange(update.state.doc.toString()); }),
@@ -168,6 +171,17 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onChange = ()
         selection: { anchor: 0 },
         scrollIntoView: true,
         userEvent: "input.replace",
+      });
+    },
+
+    /** Replaces the whole text as one undoable change, the cursor kept where it was (or at the end). */
+    replaceKeepingCursor(text) {
+      const head = Math.min(view.state.selection.main.head, text.length);
+      view.dispatch({
+        changes: { from: 0, to: view.state.doc.length, insert: text },
+        selection: { anchor: head },
+        scrollIntoView: true,
+        userEvent: "input.format",
       });
     },
 

@@ -17,6 +17,7 @@ import { Files, MAIN_FILE, checkedFiles, errorPlace } from "./files.js";
 import { OutputPanel } from "./output.js";
 import { Inspector } from "./inspector.js";
 import { homeChanges } from "./home-diff.js";
+import { FormatError, formatLua } from "./format-lua.js";
 import { wireTheme } from "./theme.js";
 import { EXAMPLES, DEFAULT_EXAMPLE, exampleById } from "./examples.js";
 import {
@@ -64,6 +65,7 @@ const ui = {
   notice: $("#notice"),
   shareBar: $("#share-bar"),
   shareUrl: $("#share-url"),
+  format: $("#format"),
   shareHome: $("#share-home"),
   shareEmbed: $("#share-embed"),
   homeOffer: $("#home-offer"),
@@ -234,6 +236,27 @@ function stop() {
   if (running.started) client.stop();
 }
 
+// ------------------------------------------------------------ formatting
+
+/** Formats the file shown with StyLua; code it cannot parse stays as it is, and the page says why. */
+async function formatFile() {
+  if (!editor || ui.format.disabled) return;
+  const before = editor.code();
+  ui.format.disabled = true;
+  try {
+    const formatted = await formatLua(before);
+    if (editor.code() !== before) return; // typed meanwhile: that text was not formatted
+    if (formatted !== before) editor.replaceKeepingCursor(formatted);
+    toast(formatted === before ? "Already formatted" : "Formatted with StyLua. Ctrl+Z undoes it.");
+  } catch (e) {
+    notice(e instanceof FormatError
+      ? `Not formatted: StyLua cannot parse this file, which is left as it was. ${e.message}`
+      : `Not formatted: StyLua could not be loaded (${e.message}).`);
+  } finally {
+    ui.format.disabled = false;
+  }
+}
+
 // ------------------------------------------------------------ the code at start-up
 
 /** The last draft's files: every file, or main.lua alone (a draft from before files), or the hello example. */
@@ -394,6 +417,7 @@ function wire() {
   ui.stdin.addEventListener("input", draftChanged);
   addEventListener("pagehide", () => { if (saveTimer) saveDraft(); });
   ui.stop.addEventListener("click", stop);
+  ui.format.addEventListener("click", formatFile);
   const shareNow = () => share().catch((e) => toast(`Sharing failed: ${e.message}`));
   ui.share.addEventListener("click", shareNow);
   ui.shareHome.addEventListener("change", shareNow);
@@ -435,7 +459,7 @@ setRunning(null);
 const ready = (async () => {
   const draft = await initialDraft();
   setInput(draft.input);
-  editor = createEditor($("#editor"), { onRun: runEditor, onChange: draftChanged });
+  editor = createEditor($("#editor"), { onRun: runEditor, onFormat: formatFile, onChange: draftChanged });
   files = new Files({
     tabs: $("#file-tabs"), panel: $("#editor"), editor, onChange: draftChanged, say: toast,
     buttons: { add: $("#new-file"), rename: $("#rename-file"), remove: $("#delete-file") },
