@@ -108,13 +108,18 @@ const errorGutter = gutter({
 const narrowScreen = matchMedia("(max-width: 700px)");
 const wrapping = new Compartment();
 const wrapLines = () => (narrowScreen.matches ? EditorView.lineWrapping : []);
+// The key bindings' mode: none (CodeMirror's own), or Vim's (src/vim.js, loaded when switched on).
+const keyMode = new Compartment();
 
 /**
  * Makes the editor in `parent`. onRun: called by Ctrl/Cmd+Enter; onFormat:
  * called by Shift+Alt+F; onChange(code): called after every change of the text.
  */
 export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = () => {}, onChange = () => {} } = {}) {
+  // Vim's bindings go first, ahead of the other keymaps, as @replit/codemirror-vim asks.
+  let keys = [];
   const extensions = [
+    keyMode.of([]),
     lineNumbers(),
     errorGutter,
     highlightActiveLineGutter(),
@@ -145,9 +150,10 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = ()
     theme,
   ];
   const newState = (text) => EditorState.create({ doc: text, extensions });
+  const configure = () => view.dispatch({ effects: [wrapping.reconfigure(wrapLines()), keyMode.reconfigure(keys)] });
   const view = new EditorView({ parent, state: newState(doc) });
 
-  narrowScreen.addEventListener("change", () => view.dispatch({ effects: wrapping.reconfigure(wrapLines()) }));
+  narrowScreen.addEventListener("change", configure);
 
   return {
     view,
@@ -161,8 +167,14 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = ()
     swap(state) {
       const old = view.state;
       view.setState(state);
-      view.dispatch({ effects: wrapping.reconfigure(wrapLines()) }); // the screen may have changed meanwhile
+      configure(); // the screen or the key mode may have changed since this state was shown
       return old;
+    },
+
+    /** Sets the key bindings' mode: an extension (Vim's), or [] for CodeMirror's own. */
+    setKeyMode(extension) {
+      keys = extension;
+      configure();
     },
     /** Replaces the whole text as one undoable change (Ctrl+Z brings the old text back). */
     setCode(text) {

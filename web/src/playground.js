@@ -19,6 +19,8 @@ import { Inspector } from "./inspector.js";
 import { homeChanges } from "./home-diff.js";
 import { FormatError, formatLua } from "./format-lua.js";
 import { wireTheme } from "./theme.js";
+import { wireVim } from "./vim.js";
+import { fillShortcuts } from "./shortcuts.js";
 import { EXAMPLES, DEFAULT_EXAMPLE, exampleById } from "./examples.js";
 import {
   copyText, createShareLink, loadShared, shareFromFragment, shareIdFromPath, ShareNotFound,
@@ -418,6 +420,10 @@ function wire() {
   addEventListener("pagehide", () => { if (saveTimer) saveDraft(); });
   ui.stop.addEventListener("click", stop);
   ui.format.addEventListener("click", formatFile);
+  const shortcuts = $("#shortcuts");
+  fillShortcuts(shortcuts.querySelector("[data-shortcuts]"));
+  $("#show-shortcuts").addEventListener("click", () => shortcuts.showModal());
+  shortcuts.querySelector("[data-close]").addEventListener("click", () => shortcuts.close());
   const shareNow = () => share().catch((e) => toast(`Sharing failed: ${e.message}`));
   ui.share.addEventListener("click", shareNow);
   ui.shareHome.addEventListener("change", shareNow);
@@ -465,6 +471,7 @@ const ready = (async () => {
     buttons: { add: $("#new-file"), rename: $("#rename-file"), remove: $("#delete-file") },
   });
   files.set(draft.files);
+  wireVim($("#vim"), editor, (e) => toast(`Vim keys could not be loaded: ${e.message}`));
   if (draft.home) offerHome(draft.home);
   if (EMBED) {
     const full = new URL(location.href);
