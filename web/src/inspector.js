@@ -139,21 +139,24 @@ export class Inspector {
     // The name is "Delete" alone (the key is in the description): a key is
     // user data, and a button named after it could also answer to "Run".
     const del = el("button", { type: "button", class: "delete", title: `Delete ${name}`, "aria-label": "Delete", text: "×" });
-    del.addEventListener("click", (e) => {
-      e.preventDefault(); // inside a <summary>: do not toggle the table
-      this.commit(path, null);
-    });
+    del.addEventListener("click", () => this.commit(path, null));
 
     if (luaType(value) === "table") {
+      // A button that opens and closes the table, beside the delete button: a <summary>
+      // holding both would nest one control in another, which screen readers cannot tell apart.
       const id = JSON.stringify(path);
       const open = this.openState.get(id) ?? (depth < OPEN_DEPTH_MAX && value.t.length <= OPEN_ENTRIES_MAX);
-      const details = el("details", { class: "table" });
-      details.open = open;
-      details.addEventListener("toggle", () => this.openState.set(id, details.open));
+      const toggle = el("button", { type: "button", class: "toggle", "aria-expanded": String(open) }, keyEl, typeEl);
+      const body = value.t.length ? this.list(value.t, path, depth + 1) : el("p", { class: "empty small", text: "empty table" });
+      body.hidden = !open;
+      toggle.addEventListener("click", () => {
+        body.hidden = !body.hidden;
+        toggle.setAttribute("aria-expanded", String(!body.hidden));
+        this.openState.set(id, !body.hidden);
+      });
       const change = this.changes.get(JSON.stringify(path));
-      const summary = el("summary", { class: "row" }, keyEl, typeEl, ...(change ? [this.badge(change)] : []), del);
-      details.append(summary, value.t.length ? this.list(value.t, path, depth + 1) : el("p", { class: "empty small", text: "empty table" }));
-      return el("li", { class: "entry" }, details);
+      const row = el("div", { class: "row table-row" }, toggle, ...(change ? [this.badge(change)] : []), del);
+      return el("li", { class: "entry table" }, row, body);
     }
 
     const input = el("input", {
