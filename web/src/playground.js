@@ -486,6 +486,7 @@ const ready = (async () => {
     throw e;
   }
   document.documentElement.dataset.ready = "true";
+  performance.mark("wasm-compute:ready"); // how long the page took to be ready, for the tests and anyone curious
   if (!ranOnce) output.message("Ready. Press Run or Ctrl+Enter to run the script.", "quiet");
 })();
 ready.catch(() => {}); // reported on the page; a test awaiting `ready` still sees the rejection
