@@ -68,8 +68,7 @@ def test_a_share_can_carry_home_and_the_visitor_is_asked(page, open_page, server
     # A visitor with a _home of their own: asked, and "Keep mine" keeps it.
     visitor = Playground(open_page(""))
     visitor.run("_home.mine = true")
-    visitor.page.goto("about:blank")  # from the page itself, a #code= link would only change the hash
-    visitor.page.goto(shared)
+    visitor.page.goto(shared)  # from the playground itself: a #code= link changes the hash only
     visitor.page.wait_for_selector("html[data-ready=true]", state="attached")
     offer = visitor.page.get_by_role("group", name="Shared _home")
     expect(offer).to_contain_text("This link carries a _home (2 keys).")

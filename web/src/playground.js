@@ -418,6 +418,8 @@ function wire() {
   ui.run.addEventListener("click", runEditor);
   ui.stdin.addEventListener("input", draftChanged);
   addEventListener("pagehide", () => { if (saveTimer) saveDraft(); });
+  // A #code= link opened over this page changes the hash only: load it as a page load would.
+  addEventListener("hashchange", () => { if (location.hash.startsWith("#code=")) location.reload(); });
   ui.stop.addEventListener("click", stop);
   ui.format.addEventListener("click", formatFile);
   const shortcuts = $("#shortcuts");
