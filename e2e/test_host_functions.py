@@ -533,3 +533,53 @@ def engine_page(open_page):
     page = open_page()
     yield page
     page.context.close()
+
+
+def test_without_jspi_async_functions_are_refused_at_registration(page):
+    """A browser without JSPI, made by removing it before the modules load in a fresh page."""
+    r = page.evaluate("""async () => {
+      delete WebAssembly.Suspending;
+      const m = await import("/lua-host.js");
+      const { LuaClient } = await import("/lua-client.js");
+      const refused = async (make) => { try { await make(); return null; } catch (e) { return e.message; } };
+      const plain = await m.createLua({ functions: { f: () => 1n } });
+      return [m.HAS_JSPI, plain.run("return f()").values,
+              await refused(() => m.createLua({ functions: { f: async () => 1n } })),
+              await refused(() => m.createLua({ functions: { f: () => 1n }, async: true })),
+              await refused(() => new LuaClient({ functions: { f: () => 1n } }))];
+    }""")
+    need = "need JSPI (WebAssembly.Suspending and WebAssembly.promising), which this JavaScript engine lacks" \
+           " (Chromium 137 or later has it)"
+    assert r == [False, [{"i": "1"}], f"async host functions {need}", f"async host functions {need}",
+                 f"a page's host functions, called from the worker, {need}"]
+
+
+def test_a_getter_that_runs_another_host_meanwhile_spoils_no_reply(host_page):
+    r = host_page.evaluate("""async () => {
+      const m = await import("/lua-host.js");
+      const other = await m.createLua({ functions: { word: () => "inner reply" } });
+      const lua = await m.createLua({ functions: { outer: () => ({
+        a: "before",
+        get b() { return other.run("return word()").values[0]; },
+        c: "after",
+      }) } });
+      return lua.run("local t = outer() return t.a, t.b, t.c").values;
+    }""")
+    assert r == ["before", "inner reply", "after"]
+
+
+def test_values_cross_the_worker_as_in_the_page(host_page):
+    """LuaClient's calls: arguments structured-cloned to the page, the reply encoded there."""
+    code = r"""
+        return describe(nil, true, 0, -0.0, 0/0, 2^53, 'héllo', '\255\254', {}, {1, {2}}, {[true] = 1, [2.5] = 'f'}),
+               values()
+    """
+    want = run_py({"describe": py_describe, "values": lambda: PY_VALUES}, code)
+    got = json.loads(host_page.evaluate("""async ([describe, values, code]) => {
+      const { LuaClient, multiple } = await Promise.all([import("/lua-client.js"), import("/lua-host.js")])
+        .then(([c, h]) => ({ LuaClient: c.LuaClient, multiple: h.multiple }));
+      const functions = { ...new Function(`return (${describe});`)(), values: new Function("multiple", `return () => ${values};`)(multiple) };
+      const r = await new LuaClient({ storageKey: "values-test", functions }).run(code);
+      return JSON.stringify({ values: r.values, error: r.error && r.error.message });
+    }""", [JS_DESCRIBE, JS_VALUES, code]), parse_int=float)
+    assert got == {"values": want["values"], "error": None}

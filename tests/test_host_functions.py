@@ -377,3 +377,27 @@ def test_a_reply_of_tables_nested_100_deep_is_read(host):
     host._host.call = lambda index, args: b"\x00\x01\x00\x00\x00" + nested
     r = run(host, "local t, n = echo(), 0 while type(t) == 'table' do t, n = t[1], n + 1 end return n, t")
     assert r.values == [100, True]
+
+
+def test_a_base_exception_goes_up_and_the_sandbox_goes_on():
+    def interrupt():
+        raise KeyboardInterrupt
+
+    with Sandbox(functions={"interrupt": interrupt}) as sb:
+        with pytest.raises(KeyboardInterrupt):
+            sb.eval("_home.x = 1 interrupt()")
+        assert run(sb, "return _home.x, 1 + 1").values == [None, 2]
+
+
+def test_a_coroutine_that_died_in_a_call_can_be_closed_later():
+    # Lua's own "not enough memory" inside a call ends the coroutine without closing the
+    # call's slot; closing the coroutine later, in this eval or the next, closes it then.
+    with Sandbox(functions={"big": lambda: "x" * (4 << 20), "one": lambda: 1}, memory_bytes_max=2 << 20) as sb:
+        r = run(sb, "co = coroutine.create(function() big() end) local ok, e = coroutine.resume(co) "
+                    "return ok, e, one()", keep_globals=True)
+        assert r.values == [False, "not enough memory", 1]
+        r = run(sb, "local ok, e = coroutine.close(co) return ok, e, one(), one()")
+        assert r.values == [False, "not enough memory", 1, 1]
+        r = run(sb, "local co = coroutine.create(function() big() end) coroutine.resume(co) "
+                    "local t = {one(), one()} coroutine.close(co) return t[1] + t[2] + one()")
+        assert r.values == [3]

@@ -32,8 +32,8 @@ def test_only_the_sandbox_libraries_are_there(sb):
         end
         local function sorted(t) local ks = {} for k in pairs(t) do ks[#ks + 1] = k end table.sort(ks) return ks end
         return table.concat(names, ' '), table.concat(sorted(os), ','), table.concat(sorted(io), ','),
-               table.concat(sorted(debug), ','), type(string.dump),
-               table.concat(sorted(package), ','), type(require), dofile, loadfile
+               table.concat(sorted(debug), ','), type(string.dump), table.concat(sorted(package), ','),
+               type(require), dofile, loadfile
     """)
     assert r.values[1:5] == ["clock,date,difftime,time", "close,flush,input,lines,output,read,stderr,stdin,stdout,type,write",
                              "gethook,getinfo,getlocal,getmetatable,getupvalue,getuservalue,setcstacklimit,"

@@ -282,7 +282,7 @@ def cli(*args):
 def test_run_keeps_each_named_home_apart(tmp_path, backend, request):
     location = str(tmp_path / "h.db") if backend == "sqlite" else request.getfixturevalue("pg_dsn")
     script = tmp_path / "count.lua"
-    script.write_text("_home.n = (_home.n or 0) + 1 return _home.n")
+    script.write_text("_home.n = (_home.n or 0) + 1 print(_home.n)")
     runs = [("alice", "1"), ("alice", "2"), ("bob", "1"), ("alice", "3")]
     for name, want in runs:
         r = cli("run", "--home", location, "--home-name", name, str(script))

@@ -346,7 +346,7 @@ def test_a_read_only_database_fails_writes_and_serves_reads(server, quiet_app_lo
     kept = body["id"]
     set_write_version(server.db_path, 3)
     with pytest.raises(sqlite3.OperationalError, match="readonly"):  # the trick works
-        sqlite3.connect(server.db_path).execute("INSERT INTO shares VALUES ('x', 'y', 0)")
+        sqlite3.connect(server.db_path).execute("INSERT INTO shares(id, code, created) VALUES ('x', 'y', 0)")
     for _ in range(3):
         status, _, body = share(server, "return 'refused'")
         assert is_json_error(status, body, {500, 503}), (status, body)

@@ -124,7 +124,7 @@ def client_work(host, port, c, shares, problems):
                 code, share_id = own[(i // 5) % len(own)]
                 status, body = client.request("GET", f"/api/share/{share_id}")
                 assert status == 200, (status, body)
-                assert body == {"id": share_id, "code": code}
+                assert body == {"id": share_id, "code": code, "input": ""}
     except Exception as e:  # reported by the test with the client and request that failed
         problems.append(f"client {c}, request {i}: {type(e).__name__}: {e}")
     finally:
@@ -162,7 +162,7 @@ def test_eight_clients_250_requests_each(server):
     check = Client(host, port)
     try:
         for share_id, code in codes_by_id.items():
-            assert check.request("GET", f"/api/share/{share_id}") == (200, {"id": share_id, "code": code})
+            assert check.request("GET", f"/api/share/{share_id}") == (200, {"id": share_id, "code": code, "input": ""})
     finally:
         check.close()
     db = sqlite3.connect(data_dir / "shares.db")

@@ -11,7 +11,7 @@
 // (`echo(2.0)` would come back as 2, and print "2"); with BigInt each keeps its
 // type, as Python's int and float do.
 
-import { TAG, Reader, Writer, LuaTable, MalformedError, encodeText, textOf } from "./abi.js";
+import { TAG, Reader, Writer, LuaTable, MalformedError, encodeText, textEncoder, textOf } from "./abi.js";
 
 // ABI §3.1: Lua names joined by dots; every eval sets `_home` and `arg`.
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -83,7 +83,7 @@ export class HostFunctions {
 
   keep(reply) {
     this.tickets = (this.tickets + 1) >>> 0;
-    this.kept.set(this.tickets, reply);
+    this.kept.set(this.tickets, reply.slice()); // encodeResults' bytes are its scratch writer's
     return this.tickets;
   }
 
@@ -141,7 +141,7 @@ export function decodeArgs(bytes) {
 }
 
 export function toJs(v) {
-  if (v instanceof Uint8Array) return textOf(v) ?? v;
+  if (v instanceof Uint8Array) return shortAscii(v) ?? textOf(v) ?? v;
   if (!(v instanceof LuaTable)) return v;
   const pairs = v.pairs.map(([k, val]) => [toJs(k), toJs(val)]);
   const n = pairs.length;
@@ -154,16 +154,59 @@ export function toJs(v) {
   return new Map(pairs);
 }
 
+// A call's reply is written into one writer, reused: a call encodes its reply
+// and hands it to the module at once (lua-host.js), so no two replies are
+// under way in it. A profile of `echo(1, 'two', 3.5)` put half of a call in
+// making a writer and encoding short strings.
+let scratch = new Writer(1024);
+let scratchBusy = false;
+
 /** What a function returned as a reply of values: a LuaMultiple is several
- *  results, anything else one. */
+ *  results, anything else one. The bytes are valid until the next call: copy
+ *  them to keep them. */
 export function encodeResults(result) {
   if (result instanceof EncodedReply) return result.bytes;
   const values = result instanceof LuaMultiple ? result.values : [result];
-  const w = new Writer();
-  w.u8(REPLY_VALUES);
-  w.u32(values.length);
-  values.forEach((v, i) => encode(w, v, [], values.length > 1 ? `result ${i + 1}` : "the result"));
-  return w.result().slice();
+  // A getter of a returned object may run another host's call meanwhile: that one gets a writer of its own.
+  const own = scratchBusy;
+  const w = own ? new Writer() : scratch;
+  w.length = 0;
+  scratchBusy = true;
+  try {
+    w.u8(REPLY_VALUES);
+    w.u32(values.length);
+    for (let i = 0; i < values.length; i++) encode(w, values[i], [], values.length > 1 ? `result ${i + 1}` : "the result");
+  } finally {
+    if (!own) {
+      scratchBusy = false;
+      // A huge reply leaves no huge scratch behind (its bytes stay with the reply).
+      if (w.bytes.length > 1 << 20) scratch = new Writer(1024);
+    }
+  }
+  return w.bytes.subarray(0, w.length);
+}
+
+// Lua bytes of up to 32 ASCII characters as a string, else null: the common
+// short key or word, without a TextDecoder's call.
+function shortAscii(bytes) {
+  if (bytes.length > 32) return null;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return null;
+  return String.fromCharCode.apply(null, bytes);
+}
+
+// A string as UTF-8 into the writer: encodeInto writes in place; a string
+// with a lone surrogate goes through encodeText (Python's surrogatepass).
+function putText(w, s) {
+  if (!s.isWellFormed()) {
+    const b = encodeText(s);
+    w.u32(b.length);
+    w.put(b);
+    return;
+  }
+  w.room(4 + 3 * s.length);
+  const { written } = textEncoder.encodeInto(s, w.bytes.subarray(w.length + 4));
+  w.view.setUint32(w.length, written, true);
+  w.length += 4 + written;
 }
 
 /** A thrown value as a reply of kind 1: `String(e)` (ABI §11), e.g. `TypeError: x is not a function`. */
@@ -186,7 +229,7 @@ function encode(w, v, path, where) {
     if (v < INT64_MIN || v > INT64_MAX) throw new RangeError(`the integer ${v} does not fit in 64 bits (${where})`);
     w.u8(TAG.INT); w.i64(v);
   } else if (typeof v === "number") { w.u8(TAG.FLOAT); w.f64(v); }
-  else if (typeof v === "string") { const b = encodeText(v); w.u8(TAG.STRING); w.u32(b.length); w.put(b); }
+  else if (typeof v === "string") { w.u8(TAG.STRING); putText(w, v); }
   else if (v instanceof Uint8Array || v instanceof ArrayBuffer) {
     const b = v instanceof ArrayBuffer ? new Uint8Array(v) : v;
     w.u8(TAG.STRING); w.u32(b.length); w.put(b);

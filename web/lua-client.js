@@ -201,7 +201,7 @@ export class LuaClient extends EventTarget {
     try {
       let result = this.functions.functions[this.functions.names.indexOf(name)](...args);
       if (isThenable(result)) result = await result;
-      bytes = encodeResults(result);
+      bytes = encodeResults(result).slice(); // its own buffer, transferred to the worker
     } catch (e) {
       bytes = encodeError(e);
     }

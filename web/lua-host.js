@@ -255,21 +255,7 @@ export class LuaHost {
    */
   run(code, request = {}) {
     if (this.isAsync) throw new Error("this host has async functions: its evals run through runAsync");
-    const started = performance.now();
-    const prepared = this.prepare(code, request, started);
-    if (prepared.failure) return prepared.failure;
-    let status;
-    this.running = true;
-    try {
-      status = this.exports.compute(this.buffer, prepared.length);
-    } catch (e) {
-      this.finish(false);
-      throw e; // a trap: this instance is unusable (ABI §1)
-    } finally {
-      this.running = false;
-      this.functions.endEval();
-    }
-    return this.result(status, started);
+    return this.evaluate(code, request, (length) => this.exports.compute(this.buffer, length));
   }
 
   /** run() as a Promise. In an async host it runs through JSPI, and the script
@@ -277,21 +263,36 @@ export class LuaHost {
    *  it is run(). */
   async runAsync(code, request = {}) {
     if (!this.isAsync) return this.run(code, request);
+    return this.evaluate(code, request, (length) => this.computeAsync(this.buffer, length));
+  }
+
+  // One eval around `compute(length)`, which gives the status (run) or a
+  // Promise of it (runAsync): the result, or a Promise of it.
+  evaluate(code, request, compute) {
     const started = performance.now();
     const prepared = this.prepare(code, request, started);
     if (prepared.failure) return prepared.failure;
-    let status;
     this.running = true;
-    try {
-      status = await this.computeAsync(this.buffer, prepared.length);
-    } catch (e) {
-      this.finish(false);
-      throw e; // a trap: this instance is unusable (ABI §1)
-    } finally {
+    const ended = () => {
       this.running = false;
       this.functions.endEval();
+    };
+    const trapped = (e) => {
+      ended();
+      this.finish(false);
+      throw e; // a trap: this instance is unusable (ABI §1)
+    };
+    let status;
+    try {
+      status = compute(prepared.length);
+    } catch (e) {
+      trapped(e);
     }
-    return this.result(status, started);
+    const done = (s) => {
+      ended();
+      return this.result(s, started);
+    };
+    return status instanceof Promise ? status.then(done, trapped) : done(status);
   }
 
   // Checks the request and writes it into the buffer: {length}, or {failure}
@@ -321,7 +322,7 @@ export class LuaHost {
     const length = requestLength(request);
     if (length > this.bufferSize) {
       return { failure: this.failure(STATUS.INVALID_SIZE, `the request is ${length} bytes; the buffer holds ${this.bufferSize}` +
-        ` (the name and arguments share ${REQUEST_ROOM_BYTES} bytes)`, started) };
+        ` (the name, arguments and module names share ${REQUEST_ROOM_BYTES} bytes)`, started) };
     }
     writeRequest(this.memory().subarray(this.buffer, this.buffer + length), request);
     return { length };

@@ -36,7 +36,7 @@ pub fn build(b: *std.Build) void {
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lauxlib.c"}, .flags = &(flags ++ [_][]const u8{
         "-Dlua_getallocf(L,ud)=(*(ud) = (L), wc_box_alloc)",
     }) });
-    // Upstream libraries wrapped for the sandbox (os, io, debug), the collector
+    // Upstream libraries wrapped for the sandbox (os, io, debug, package), the collector
     // with the finalization an eval ends with (lgc_sandbox.c includes lgc.c),
     // the hook slot and the restore.
     mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lio_sandbox.c", "src/ldb_sandbox.c", "src/lpackage_sandbox.c", "src/lgc_sandbox.c", "src/lhook.c", "src/lrestore.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });

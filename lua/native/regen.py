@@ -43,13 +43,7 @@ ERROR_PREFIX = "lua: "
 # Cases that show a difference from lua which a host still has: the hosts it shows on
 # ("python": the Sandbox; "browser", "server", "pyodide": the page's engines) and why. The tests
 # mark them as expected failures, strictly, so a fix shows up and its entry must go.
-KNOWN_BUGS: dict = {
-    "41-gc-modes": (("python", "browser", "server", "pyodide"),
-                    "lua.c runs the collector in generational mode; the sandbox stays incremental"),
-    "50-stack-overflow": (("python", "browser", "server", "pyodide"),
-                          "the stack overflows a few slots later than under lua.c, so the traceback "
-                          "skips one level more"),
-}
+KNOWN_BUGS: dict = {}
 
 
 def known_bug(name: str, host: str) -> str | None:

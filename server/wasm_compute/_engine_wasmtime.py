@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import itertools
 import os
 import secrets
 from importlib import metadata
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import wasmtime
 from wasmtime import _ffi as ffi
+from wasmtime import _func as wasmtime_func
 from wasmtime._func import maybe_raise_last_exn
 
 from . import _abi
@@ -104,6 +106,44 @@ def _write_cache(path: Path, data: bytes) -> None:
         pass
 
 
+# The imports that take and return i32 (ABI §6, §11) go through wasmtime's unchecked host
+# functions: its checked path makes a `Val` of every argument and checks the result's type,
+# about half of what a call of a host function that does nothing costs. Each entry: env id
+# -> (a weak reference to the engine, the method, how many i32 arguments).
+_UNCHECKED: dict[int, tuple] = {}
+_unchecked_ids = itertools.count(1)
+
+
+@ffi.wasmtime_func_unchecked_callback_t
+def _unchecked_import(env, caller, values, count):
+    me, method, nargs = _UNCHECKED[env]
+    try:
+        # Pointers and lengths are u32 (ABI §2); the raw slots hold them as i32.
+        values[0].i32 = method(me(), *[values[i].i32 & 0xFFFFFFFF for i in range(nargs)])
+        return 0
+    except BaseException as exc:
+        # As wasmtime-py's own trampoline: the trap stops the call, and the call's caller
+        # (`_call_compute`) raises the exception itself.
+        wasmtime_func.LAST_EXCEPTION = exc
+        return ctypes.cast(wasmtime.Trap("python exception")._consume(), ctypes.c_void_p).value
+
+
+@ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+def _unchecked_finalize(env):
+    _UNCHECKED.pop(env, None)
+
+
+def _define_unchecked(linker, store, name: str, nargs: int, me, method) -> None:
+    env = next(_unchecked_ids)
+    _UNCHECKED[env] = (me, method, nargs)
+    i32 = wasmtime.ValType.i32()
+    ty = wasmtime.FuncType([i32] * nargs, [i32])  # alive until wasmtime has copied it
+    func = ffi.wasmtime_func_t()
+    ffi.wasmtime_func_new_unchecked(store._context(), ty.ptr(), _unchecked_import, env, _unchecked_finalize,
+                                    ctypes.byref(func))
+    linker.define(store, "env", name, wasmtime.Func._from_raw(func))
+
+
 class WasmtimeEngine(BridgeImports):
     """One live instance of lua.wasm (ABI §1)."""
 
@@ -122,18 +162,18 @@ class WasmtimeEngine(BridgeImports):
         # wasmtime keeps host functions for good: they must not keep this
         # engine (and its Store, 8 GiB of address space) alive.
         me = weakref.ref(self)
-        for name, params, results, method in (
-            ("js_ext_table_get", [i32] * 5, [i32], WasmtimeEngine._get),
-            ("js_ext_table_set", [i32] * 5, [i32], WasmtimeEngine._set),
-            ("js_ext_table_delete", [i32] * 3, [i32], WasmtimeEngine._delete),
-            ("js_ext_table_size", [i32], [i32], WasmtimeEngine._size),
-            ("js_ext_table_keys", [i32] * 3, [i32], WasmtimeEngine._keys),
-            ("js_clock", [i32], [f64], WasmtimeEngine._clock_import),
-            ("js_host_call", [i32] * 5, [i32], WasmtimeEngine._host_call),
-            ("js_host_reply", [i32] * 3, [i32], WasmtimeEngine._host_reply),
+        for name, nargs, method in (
+            ("js_ext_table_get", 5, WasmtimeEngine._get),
+            ("js_ext_table_set", 5, WasmtimeEngine._set),
+            ("js_ext_table_delete", 3, WasmtimeEngine._delete),
+            ("js_ext_table_size", 1, WasmtimeEngine._size),
+            ("js_ext_table_keys", 3, WasmtimeEngine._keys),
+            ("js_host_call", 5, WasmtimeEngine._host_call),
+            ("js_host_reply", 3, WasmtimeEngine._host_reply),
         ):
-            linker.define_func("env", name, wasmtime.FuncType(params, results),
-                               lambda *args, method=method: method(me(), *args))
+            _define_unchecked(linker, self._store, name, nargs, me, method)
+        linker.define_func("env", "js_clock", wasmtime.FuncType([i32], [f64]),
+                           lambda kind: WasmtimeEngine._clock_import(me(), kind))
         instance = linker.instantiate(self._store, module)
         exports = instance.exports(self._store)
         self._memory = exports["memory"]

@@ -30,6 +30,11 @@ DEPTH_MAX = 100
 
 REPLY_VALUES = 0
 REPLY_ERROR = 1
+# Results that are never awaitable: most calls skip `inspect.isawaitable`.
+_PLAIN = frozenset((type(None), bool, int, float, str, bytes, tuple, list, dict))
+_NO_ARGS = b"\0\0\0\0"
+# One nil, the reply of a function that returned None.
+_ONE_NIL = bytes((REPLY_VALUES,)) + struct.pack("<I", 1) + b"\0"
 
 
 class HostFunctions:
@@ -48,9 +53,11 @@ class HostFunctions:
                 raise TypeError(f"host function {name!r} is not callable: {fn!r}")
         names = list(functions)
         for name in names:
-            for other in names:
-                if other != name and other.startswith(name + "."):
-                    raise ValueError(f"host function {name!r} would replace the table that holds {other!r}")
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                prefix = ".".join(parts[:i])
+                if prefix in functions:
+                    raise ValueError(f"host function {prefix!r} would replace the table that holds {name!r}")
         self.names = names
         self._functions = [functions[n] for n in names]
         self.record = encode_names(names)
@@ -76,7 +83,7 @@ class HostFunctions:
         try:
             values = decode_args(args)
             result = self._functions[index](*values)
-            if inspect.isawaitable(result):
+            if type(result) not in _PLAIN and inspect.isawaitable(result):
                 result = self._await(result)
             return encode_results(result)
         except Exception as exc:  # noqa: BLE001 - every failure is the script's error at the call
@@ -130,6 +137,8 @@ def encode_names(names) -> bytes:
 
 def decode_args(data: bytes) -> list:
     """The argument record as Python values: what results give (`_abi.to_python`)."""
+    if data == _NO_ARGS:
+        return []
     r = _abi.Reader(data)
     values = [_abi.to_python(r.value()) for _ in range(r.u32())]
     if r.at != len(data):
@@ -140,6 +149,8 @@ def decode_args(data: bytes) -> list:
 def encode_results(result) -> bytes:
     """A function's return value as a reply of values: a tuple is several results (the
     empty tuple none), anything else one."""
+    if result is None:
+        return _ONE_NIL
     values = result if isinstance(result, tuple) else (result,)
     parts = [bytes((REPLY_VALUES,)), _U32.pack(len(values))]
     for i, value in enumerate(values):

@@ -206,7 +206,7 @@ class Sandbox:
         return await asyncio.to_thread(self._eval_on, loop, code, kwargs)
 
     def _eval_on(self, loop, code, kwargs) -> Result:
-        # The loop is set under the lock, so that a concurrent eval cannot swap it.
+        # Async evals take turns here, so that one cannot swap the loop under another.
         with self._loop_lock:
             self._host.loop = loop
             try:
@@ -228,6 +228,11 @@ class Sandbox:
         except Exception as exc:  # a trap, or the store failing under an import
             failure = self._bridge_failure(exc)
             return self._lost(failure[0], failure[1], started)
+        except BaseException:
+            # KeyboardInterrupt in a host function, say: it goes on up, and the instance,
+            # stopped mid-eval, is replaced (ABI §1).
+            self._lost(_abi.ERROR_TRAP, "interrupted", started)
+            raise
         try:
             self._bridge.finish(committed=status == _abi.SUCCESS)
         except Exception as exc:  # the commit failed (or its answer was lost with the connection)

@@ -13,8 +13,9 @@ Routes
                              (a list of strings, `...` and arg[1..n]); name: its chunk name
                              (messages read `name:3: boom`; "input" by default); modules: an
                              object of module name -> Lua source that `require` finds (their
-                             sources count toward MAX_CODE_BYTES with the code). Bytes that are
-                             not UTF-8 come in these and in code as {"b": base64} (ABI §10).
+                             sources count toward MAX_CODE_BYTES with the code). Bytes that
+                             are not UTF-8 come in code, stdin, args and name as {"b": base64}
+                             (ABI §10).
                              stderr holds io.stderr and warnings; a *_b64 field carries the
                              exact bytes when the text is not valid UTF-8 (else it is null).
     POST /api/share          {"code"?, "input"?, "files"?, "home"?} -> {"id", "url"}

@@ -30,6 +30,8 @@ var reply_inline: [reply_bytes_inline_max]u8 = undefined;
 /// call appends after the call it interrupted and cuts back when it ends.
 var args: ser.Bytes = .{};
 var args_starts: [nesting_max]usize = undefined;
+/// The thread of each call in progress: only its own closer ends it.
+var args_threads: [nesting_max]*lua.State = undefined;
 var nesting: usize = 0;
 
 var key_closer: u8 = 0;
@@ -192,6 +194,7 @@ fn call(Lopt: ?*lua.State) callconv(.c) c_int {
     c.lua_toclose(L, closer);
     const start = args.list.items.len;
     args_starts[nesting] = start;
+    args_threads[nesting] = L;
     nesting += 1;
 
     encodeArgs(L, argc) catch |e| badArgument(L, closer, e);
@@ -231,10 +234,12 @@ fn call(Lopt: ?*lua.State) callconv(.c) c_int {
     return c.lua_gettop(L) - first + 1;
 }
 
-/// The closer's `__close`: the call at the deepest level has ended.
+/// The closer's `__close`: the call at the deepest level has ended. A
+/// coroutine that died in a call and is closed later (`coroutine.close`,
+/// perhaps in a later eval) finds another thread's call there, or none,
+/// and leaves it alone.
 fn leave(Lopt: ?*lua.State) callconv(.c) c_int {
-    _ = Lopt;
-    std.debug.assert(nesting > 0);
+    if (nesting == 0 or args_threads[nesting - 1] != lua.state(Lopt)) return 0;
     nesting -= 1;
     args.list.shrinkRetainingCapacity(args_starts[nesting]);
     return 0;
