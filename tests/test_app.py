@@ -430,6 +430,24 @@ def test_share_refuses_bad_files_and_homes(tmp_path, web_dir, desc, body, status
     assert message in r.get_json()["error"]["message"], desc
 
 
+def test_shares_in_postgresql_carry_files_and_home_and_old_tables_get_the_column(tmp_path, web_dir, pg_dsn):
+    import psycopg
+
+    def app():
+        return create_app({"DATA_DIR": str(tmp_path), "WEB_DIR": str(web_dir), "DATABASE_URL": pg_dsn}).test_client()
+
+    old = app().post("/api/share", json={"code": "print(1)", "input": "x"}).get_json()["id"]
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:  # as a database from before files has it
+        conn.execute("ALTER TABLE wasm_compute.shares DROP COLUMN extra")
+    client = app()
+    assert client.get(f"/api/share/{old}").get_json() == {"id": old, "code": "print(1)", "input": "x"}
+    files = [{"name": "main.lua", "code": "print(require('u'))"}, {"name": "u.lua", "code": "return 1"}]
+    home = {"t": [["n", {"i": "1"}]]}
+    share = client.post("/api/share", json={"files": files, "home": home}).get_json()["id"]
+    assert client.get(f"/api/share/{share}").get_json() == {
+        "id": share, "code": files[0]["code"], "input": "", "files": files, "home": home}
+
+
 def test_share_database_from_before_inputs_gets_the_column(tmp_path):
     import sqlite3
     db = sqlite3.connect(tmp_path / "shares.db")

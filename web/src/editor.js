@@ -52,6 +52,10 @@ const theme = EditorView.theme({
   ".cm-activeLineGutter": { backgroundColor: "transparent", color: "var(--text-muted)" },
   "&.cm-focused .cm-matchingBracket": { backgroundColor: "var(--bracket-match)", outline: "1px solid var(--bracket-outline)" },
   "&.cm-focused .cm-nonmatchingBracket": { backgroundColor: "var(--error-bg)" },
+  // Vim's command line and status are a CodeMirror panel under the text.
+  ".cm-panels": { backgroundColor: "var(--panel-head)", color: "var(--text)" },
+  ".cm-panels-bottom": { borderTop: "1px solid var(--border)" },
+  ".cm-panels input": { color: "var(--text)", backgroundColor: "transparent" },
   ".cm-error-line": { backgroundColor: "var(--error-line)", boxShadow: "inset 3px 0 0 var(--error)" },
   ".cm-error-gutter": { width: "18px" },
   ".cm-error-marker": { color: "var(--error)", fontWeight: "700", textAlign: "center", cursor: "default" },
