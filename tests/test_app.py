@@ -38,6 +38,9 @@ def web_dir(tmp_path):
     (web / "app.js.map").write_text("{}\n")
     (web / "icon.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>\n")
     (web / "sub" / "page.txt").write_text("text\n")
+    (web / "dist").mkdir()
+    for name in ("playground.js", "chunk-IE46SC7J.js", "chunk-IE46SC7J.js.map", "chunk-ie46sc7j.js"):
+        (web / "dist" / name).write_text("export {};\n")
     (web / ".hidden").write_text("secret\n")
     (web / "pyodide" / "pyodide.asm.wasm").write_bytes(b"\0asm\1\0\0\0")
     (web / "pyodide" / "pyodide.mjs").write_text("export {};\n")
@@ -575,6 +578,12 @@ STATIC = [
     ("pyodide wasm", "/pyodide/pyodide.asm.wasm", 200, "application/wasm", "no-cache"),
     ("pyodide module", "/pyodide/pyodide.mjs", 200, "text/javascript; charset=utf-8", "no-cache"),
     ("a nested file", "/sub/page.txt", 200, "text/plain; charset=utf-8", "no-cache"),
+    ("the bundle's entry", "/dist/playground.js", 200, "text/javascript; charset=utf-8", "no-cache"),
+    # A chunk named after its content's hash (esbuild --splitting) is kept without asking again.
+    ("a hashed chunk", "/dist/chunk-IE46SC7J.js", 200, "text/javascript; charset=utf-8",
+     "public, max-age=31536000, immutable"),
+    ("its source map", "/dist/chunk-IE46SC7J.js.map", 200, "application/json", "public, max-age=31536000, immutable"),
+    ("not esbuild's hash", "/dist/chunk-ie46sc7j.js", 200, "text/javascript; charset=utf-8", "no-cache"),
 ]
 
 

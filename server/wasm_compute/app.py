@@ -121,6 +121,9 @@ CONTENT_TYPES = {
 }
 
 SHARE_ID = re.compile(r"[A-Za-z0-9_-]{12}")
+# A chunk of the page's bundle (esbuild --splitting: "[name]-[hash]", the hash 8 characters of
+# base32 of the chunk's content), which never changes under the same name.
+HASHED_CHUNK = re.compile(r"dist/[A-Za-z0-9_]+-[A-Z2-7]{8}\.js(\.map)?")
 # The files of a share are Lua modules' files: `require("a.b")` finds the file a.b.lua.
 FILE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\.lua")
 MAIN_FILE = "main.lua"
@@ -450,8 +453,12 @@ def create_app(config: dict | None = None) -> Flask:
         response = send_file(file, mimetype=content_type(file.name), conditional=True, etag=True, max_age=None)
         # Revalidated every time (ETag, Last-Modified), Pyodide's files too: its
         # folder has no version in its path, and a rebuilt lua.wasm or an upgraded
-        # Pyodide must not meet files of the old one in a browser's cache.
-        response.headers["Cache-Control"] = "no-cache"
+        # Pyodide must not meet files of the old one in a browser's cache. The
+        # bundle's chunks are the exception: their names carry a hash of their
+        # content, so a browser keeps them without asking again (the page loads
+        # faster; a rebuild that changes one changes its name).
+        immutable = HASHED_CHUNK.fullmatch(path) is not None
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
         return response
 
     @app.get("/")
