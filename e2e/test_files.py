@@ -51,12 +51,16 @@ def test_a_new_file_is_named_renamed_and_deleted(page):
     expect(ui.tab("main.lua")).to_have_attribute("aria-selected", "true")
 
 
-def test_main_requires_util(page):
+@pytest.mark.parametrize("engine", ["Browser", "Server"])
+def test_main_requires_util(page, engine):
+    """The other files go along as modules on every engine, the server's included."""
     ui = Playground(page)
+    ui.engine.select_option(label=engine)
     ui.add_file("util", UTIL)
     ui.tab("main.lua").click()
     ui.run(MAIN)
     ui.expect_printed("twice 21 is\t42")
+    expect(ui.engine_fact).to_have_text(engine)
 
 
 def test_an_error_in_util_marks_its_line_in_its_tab(page):
@@ -75,6 +79,18 @@ def test_an_error_in_util_marks_its_line_in_its_tab(page):
     ui.run('local util = require("util")\nlocal x = nil + 1')
     expect(ui.tab("main.lua")).to_have_attribute("aria-selected", "true")
     expect(error_line).to_have_text("local x = nil + 1")
+
+
+def test_an_error_without_a_position_marks_the_traceback_line(page):
+    """error("...", 0) names no file: the traceback's first line in one of the files is marked."""
+    ui = Playground(page)
+    ui.add_file("checks", "local M = {}\nfunction M.check(x)\n  if not x then error('check failed', 0) end\nend\nreturn M")
+    ui.tab("main.lua").click()
+    ui.run('require("checks").check(false)')
+    expect(ui.error).to_contain_text("check failed")
+    expect(ui.error).to_contain_text("checks.lua:3: in function 'checks.check'")
+    expect(ui.tab("checks.lua")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".cm-content .cm-line.cm-error-line")).to_have_text("  if not x then error('check failed', 0) end")
 
 
 def test_the_draft_keeps_every_file_and_the_input(page):

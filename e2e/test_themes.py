@@ -39,8 +39,12 @@ def test_the_switch_changes_the_theme_and_is_remembered(open_page):
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     assert backgrounds(page) == BACKGROUNDS["dark"]
     ui.run("_home.x = 1 error('to see the error box')")
-    for part in (ui.output, ui.inspector):
+    ui.share_button.click()
+    page.get_by_role("button", name="Keyboard shortcuts").click()
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    for part in (ui.output, ui.inspector, page.get_by_role("region", name="Share"), dialog):
         assert part.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(19, 24, 33)"
+    dialog.get_by_role("button", name="Close").click()
     ui.reload()
     expect(theme).to_have_value("dark")
     assert backgrounds(page) == BACKGROUNDS["dark"]
