@@ -292,7 +292,8 @@ async function initialDraft() {
     notice("The code in this link could not be read (it may have been cut short).");
     return draft;
   }
-  addressNamesCode = fromLink.files.length > 0;
+  // An empty link (#code= alone) names nothing: the draft stays.
+  addressNamesCode = fromLink.files.some((f) => f.code !== "") || fromLink.input !== "" || fromLink.home !== null;
   return addressNamesCode ? fromLink : draft;
 }
 

@@ -33,12 +33,13 @@ export function shareFromFragment(hash) {
   const part = "([A-Za-z0-9+\\-$]*)";
   const match = new RegExp(`^#?code=${part}(?:&input=${part})?(?:&files=${part})?(?:&home=${part})?$`).exec(hash);
   if (!match) return hash.startsWith("#code=") ? null : { files: [], input: "", home: null };
-  const [code, input, others, home] = match.slice(1).map((packed) => unpack(packed ?? ""));
-  if ([code, input, others, home].includes(null)) return null;
-  const files = checkedFiles([{ name: MAIN_FILE, code }, ...(others === "" ? [] : parseJson(others) ?? [null])]);
-  const snapshot = home === "" ? null : parseJson(home);
-  if (files === null || (home !== "" && snapshot === null)) return null;
-  return { files, input, home: snapshot };
+  const [code, input, othersText, homeText] = match.slice(1).map((packed) => unpack(packed ?? ""));
+  if ([code, input, othersText, homeText].includes(null)) return null;
+  const others = othersText === "" ? [] : parseJson(othersText);
+  const files = Array.isArray(others) ? checkedFiles([{ name: MAIN_FILE, code }, ...others]) : null;
+  const home = homeText === "" ? null : parseJson(homeText);
+  if (files === null || (homeText !== "" && home === null)) return null;
+  return { files, input, home };
 }
 
 function parseJson(text) {
