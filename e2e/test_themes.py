@@ -53,6 +53,21 @@ def test_the_switch_changes_the_theme_and_is_remembered(open_page):
     page.context.close()
 
 
+def test_the_saved_theme_is_set_before_the_page_is_drawn(open_page):
+    """dist/boot.js, a classic script in <head>, sets it before <body> exists: no flash of the
+    other theme."""
+    page = open_page(color_scheme="light")
+    page.get_by_role("combobox", name="Theme").select_option(label="Dark")
+    page.add_init_script("""new MutationObserver((_, observer) => {
+        if (!document.body) return;
+        window.themeAtBody = document.documentElement.dataset.theme ?? "none";
+        observer.disconnect();
+    }).observe(document, {childList: true, subtree: true});""")
+    Playground(page).reload()
+    assert page.evaluate("() => window.themeAtBody") == "dark"
+    page.context.close()
+
+
 def test_system_follows_the_browser_and_light_overrides_it(open_page):
     page = open_page(color_scheme="dark")
     assert backgrounds(page) == BACKGROUNDS["dark"]

@@ -5,8 +5,11 @@
 export const THEMES = Object.freeze(["system", "light", "dark"]);
 const THEME_KEY = "wasm-compute:theme";
 
-function saved() {
-  try { return localStorage.getItem(THEME_KEY); } catch { return null; }
+/** The theme chosen last ("system" when none was). */
+export function savedTheme() {
+  let theme = null;
+  try { theme = localStorage.getItem(THEME_KEY); } catch { /* no storage: the system's */ }
+  return THEMES.includes(theme) ? theme : "system";
 }
 
 export function applyTheme(theme) {
@@ -16,7 +19,7 @@ export function applyTheme(theme) {
 
 /** Applies the saved theme and makes `select` (its options: THEMES) show and change it. */
 export function wireTheme(select) {
-  const theme = THEMES.includes(saved()) ? saved() : "system";
+  const theme = savedTheme();
   applyTheme(theme);
   select.value = theme;
   select.addEventListener("change", () => {
