@@ -93,6 +93,16 @@ def test_an_error_without_a_position_marks_the_traceback_line(page):
     expect(page.locator(".cm-content .cm-line.cm-error-line")).to_have_text("  if not x then error('check failed', 0) end")
 
 
+def test_a_syntax_error_in_a_module_marks_its_line(page):
+    ui = Playground(page)
+    ui.add_file("util", "local M = {}\n\nfunction M.f(\n  return 1\nend\nreturn M")
+    ui.tab("main.lua").click()
+    ui.run('local util = require("util")\nprint(util)')
+    expect(ui.error).to_contain_text("error loading module 'util' from file 'util.lua'")
+    expect(ui.tab("util.lua")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".cm-content .cm-line.cm-error-line")).to_have_text("  return 1")
+
+
 def test_the_draft_keeps_every_file_and_the_input(page):
     ui = Playground(page)
     ui.add_file("util", UTIL)

@@ -30,10 +30,11 @@ export function checkedFiles(files) {
   return names[0] === MAIN_FILE && names.indexOf(MAIN_FILE, 1) < 0 ? files.map(({ name, code }) => ({ name, code })) : null;
 }
 
-/** Where an error points into one of `names`: its message's `file:line:` first, else the
- *  traceback's first line in one of them; {name, line} or null. */
+/** Where an error points into one of `names`: its message's `file:line:` first (on any of
+ *  its lines: a module that does not compile is named on the second), else the traceback's
+ *  first line in one of them; {name, line} or null. */
 export function errorPlace(error, names) {
-  const lines = [error?.message ?? "", ...(error?.traceback ?? "").split("\n").slice(1)];
+  const lines = [...(error?.message ?? "").split("\n"), ...(error?.traceback ?? "").split("\n").slice(1)];
   for (const text of lines) {
     const match = /^\s*([^:\s][^:\n]*):(\d+):/.exec(text);
     if (match && names.includes(match[1])) return { name: match[1], line: Number(match[2]) };
