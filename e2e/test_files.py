@@ -81,26 +81,25 @@ def test_an_error_in_util_marks_its_line_in_its_tab(page):
     expect(error_line).to_have_text("local x = nil + 1")
 
 
-def test_an_error_without_a_position_marks_the_traceback_line(page):
-    """error("...", 0) names no file: the traceback's first line in one of the files is marked."""
-    ui = Playground(page)
-    ui.add_file("checks", "local M = {}\nfunction M.check(x)\n  if not x then error('check failed', 0) end\nend\nreturn M")
-    ui.tab("main.lua").click()
-    ui.run('require("checks").check(false)')
-    expect(ui.error).to_contain_text("check failed")
-    expect(ui.error).to_contain_text("checks.lua:3: in function 'checks.check'")
-    expect(ui.tab("checks.lua")).to_have_attribute("aria-selected", "true")
-    expect(page.locator(".cm-content .cm-line.cm-error-line")).to_have_text("  if not x then error('check failed', 0) end")
+CHECKS = "local M = {}\nfunction M.check(x)\n  if not x then error('check failed', 0) end\nend\nreturn M"
 
 
-def test_a_syntax_error_in_a_module_marks_its_line(page):
+@pytest.mark.parametrize("module, source, main, says, line", [
+    # error("...", 0) names no file: the traceback's first line in one of the files is marked.
+    ("checks", CHECKS, 'require("checks").check(false)', "checks.lua:3: in function 'checks.check'",
+     "  if not x then error('check failed', 0) end"),
+    # A module that does not compile is named on the message's second line.
+    ("util", "local M = {}\n\nfunction M.f(\n  return 1\nend\nreturn M", 'local util = require("util")\nprint(util)',
+     "error loading module 'util' from file 'util.lua'", "  return 1"),
+], ids=["no position", "syntax error in a module"])
+def test_the_module_an_error_names_gets_the_mark(page, module, source, main, says, line):
     ui = Playground(page)
-    ui.add_file("util", "local M = {}\n\nfunction M.f(\n  return 1\nend\nreturn M")
+    ui.add_file(module, source)
     ui.tab("main.lua").click()
-    ui.run('local util = require("util")\nprint(util)')
-    expect(ui.error).to_contain_text("error loading module 'util' from file 'util.lua'")
-    expect(ui.tab("util.lua")).to_have_attribute("aria-selected", "true")
-    expect(page.locator(".cm-content .cm-line.cm-error-line")).to_have_text("  return 1")
+    ui.run(main)
+    expect(ui.error).to_contain_text(says)
+    expect(ui.tab(module + ".lua")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".cm-content .cm-line.cm-error-line")).to_have_text(line)
 
 
 def test_the_draft_keeps_every_file_and_the_input(page):
