@@ -43,6 +43,12 @@ class Playground:
         self.inspector = page.get_by_role("region", name="_home")
         self.alert = page.get_by_role("alert")
         self.share_url = page.get_by_role("textbox", name="Share link")
+        # The files: one tab each over the editor, and the buttons that add, rename and delete.
+        self.tabs = page.get_by_role("tablist", name="Files").get_by_role("tab")
+        self.new_file = page.get_by_role("button", name="New file")
+        self.rename_file = page.get_by_role("button", name="Rename file")
+        self.delete_file = page.get_by_role("button", name="Delete file")
+        self.file_name = page.get_by_role("textbox", name="File name")
 
     # ------------------------------------------------------------ the editor
 
@@ -61,6 +67,18 @@ class Playground:
             self.input_bar.click()
         self.input.fill(text)
         expect(self.input).to_have_value(text)
+
+    def tab(self, name: str):
+        return self.page.get_by_role("tab", name=name, exact=True)
+
+    def add_file(self, name: str, code: str) -> None:
+        """Adds a file with New file, names it `name` (typed, then Enter; the page adds a missing
+        ".lua") and types `code` in it."""
+        self.new_file.click()
+        self.file_name.fill(name)
+        self.file_name.press("Enter")
+        expect(self.tab(name if name.endswith(".lua") else name + ".lua")).to_have_attribute("aria-selected", "true")
+        self.set_code(code)
 
     # ------------------------------------------------------------ running
 

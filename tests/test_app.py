@@ -16,7 +16,7 @@ from servers import serve_process
 from wasm_compute import _wire
 from wasm_compute import app as app_module
 from wasm_compute._abi import LuaObject, LuaTable
-from wasm_compute.app import CONTENT_SECURITY_POLICY, create_app, share_id_for
+from wasm_compute.app import CONTENT_SECURITY_POLICY, EMBED_CONTENT_SECURITY_POLICY, create_app, share_id_for
 
 INDEX = b"<!doctype html><title>playground</title><script src=/app.js></script>\n"
 MAX_CODE = 1024
@@ -38,6 +38,9 @@ def web_dir(tmp_path):
     (web / "app.js.map").write_text("{}\n")
     (web / "icon.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>\n")
     (web / "sub" / "page.txt").write_text("text\n")
+    (web / "dist").mkdir()
+    for name in ("playground.js", "chunk-IE46SC7J.js", "chunk-IE46SC7J.js.map", "chunk-ie46sc7j.js"):
+        (web / "dist" / name).write_text("export {};\n")
     (web / ".hidden").write_text("secret\n")
     (web / "pyodide" / "pyodide.asm.wasm").write_bytes(b"\0asm\1\0\0\0")
     (web / "pyodide" / "pyodide.mjs").write_text("export {};\n")
@@ -374,6 +377,80 @@ def test_share_keeps_the_input_and_it_changes_the_id(client):
     assert client.get(f"/api/share/{plain}").get_json()["input"] == ""
 
 
+def test_share_with_files_keeps_them_in_order_and_they_change_the_id(client):
+    util = "local M = {}\nfunction M.twice(x) return 2 * x end\nreturn M\n"
+    files = [{"name": "main.lua", "code": "print(require('util').twice(21))"},
+             {"name": "util.lua", "code": util}, {"name": "a.b.lua", "code": "return 1"}]
+    share = client.post("/api/share", json={"files": files, "input": "x"}).get_json()
+    assert share["id"] != share_id_for(files[0]["code"].encode(), b"x")
+    got = client.get(f"/api/share/{share['id']}").get_json()
+    assert got == {"id": share["id"], "code": files[0]["code"], "input": "x", "files": files}
+    # main.lua may come as "code" (as old clients send it), and the same share has the same id.
+    again = client.post("/api/share", json={"code": files[0]["code"], "files": files[1:], "input": "x"})
+    assert again.get_json()["id"] == share["id"]
+    reordered = client.post("/api/share", json={"files": [files[0], files[2], files[1]], "input": "x"})
+    assert reordered.get_json()["id"] != share["id"]
+    # A share of main.lua alone is an old share: same id, same answer.
+    alone = client.post("/api/share", json={"files": files[:1]}).get_json()
+    assert alone["id"] == share_id_for(files[0]["code"].encode())
+    assert client.get(f"/api/share/{alone['id']}").get_json() == {"id": alone["id"], "code": files[0]["code"], "input": ""}
+
+
+def test_share_with_home_carries_the_snapshot(client):
+    home = {"t": [["n", {"i": "3"}], ["names", {"t": [[{"i": "1"}, "ann"]]}], ["x", {"f": 0.5}]]}
+    plain = client.post("/api/share", json={"code": "print(_home.n)"}).get_json()["id"]
+    share = client.post("/api/share", json={"code": "print(_home.n)", "home": home}).get_json()["id"]
+    assert share != plain
+    got = client.get(f"/api/share/{share}").get_json()
+    assert got == {"id": share, "code": "print(_home.n)", "input": "", "home": home}
+    assert "home" not in client.get(f"/api/share/{plain}").get_json()
+    empty = client.post("/api/share", json={"code": "print(_home.n)", "home": {"t": []}}).get_json()["id"]
+    assert client.get(f"/api/share/{empty}").get_json()["home"] == {"t": []}
+
+
+@pytest.mark.parametrize("desc, body, status, message", [
+    ("files not a list", {"files": {"main.lua": "x"}}, 400, 'the field "files" must be a list'),
+    ("a file without code", {"files": [{"name": "main.lua"}]}, 400, 'the field "files" must be a list'),
+    ("a bad name", {"files": [{"name": "main.lua", "code": ""}, {"name": "../x.lua", "code": ""}]}, 400,
+     "is not a Lua module's file name"),
+    ("not .lua", {"files": [{"name": "main.lua", "code": ""}, {"name": "util", "code": ""}]}, 400,
+     "is not a Lua module's file name"),
+    ("a name twice", {"files": [{"name": "main.lua", "code": ""}, {"name": "u.lua", "code": ""},
+                                {"name": "u.lua", "code": ""}]}, 400, "names a file twice"),
+    ("no main.lua", {"files": [{"name": "u.lua", "code": ""}]}, 400, "the share has no main.lua"),
+    ("code and main.lua differ", {"code": "a", "files": [{"name": "main.lua", "code": "b"}]}, 400, "differ"),
+    ("files too large", {"code": "", "files": [{"name": "u.lua", "code": "x" * 600},
+                                                {"name": "v.lua", "code": "x" * 600}]}, 413, "the files are 1200 bytes"),
+    ("a bad home", {"code": "", "home": {"t": [[{"f": 1.5}, 1]]}}, 400, 'the field "home"'),
+    ("home not a table", {"code": "", "home": [1]}, 400, 'the field "home"'),
+    ("home too large", {"code": "", "home": {"t": [["s", "x" * 2000]]}}, 413, "the _home snapshot is"),
+])
+def test_share_refuses_bad_files_and_homes(tmp_path, web_dir, desc, body, status, message):
+    client = create_app({"DATA_DIR": str(tmp_path), "WEB_DIR": str(web_dir), "MAX_CODE_BYTES": 1000,
+                         "MAX_SHARE_HOME_BYTES": 1000}).test_client()
+    r = client.post("/api/share", json=body)
+    assert r.status_code == status, desc
+    assert message in r.get_json()["error"]["message"], desc
+
+
+def test_shares_in_postgresql_carry_files_and_home_and_old_tables_get_the_column(tmp_path, web_dir, pg_dsn):
+    import psycopg
+
+    def app():
+        return create_app({"DATA_DIR": str(tmp_path), "WEB_DIR": str(web_dir), "DATABASE_URL": pg_dsn}).test_client()
+
+    old = app().post("/api/share", json={"code": "print(1)", "input": "x"}).get_json()["id"]
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:  # as a database from before files has it
+        conn.execute("ALTER TABLE wasm_compute.shares DROP COLUMN extra")
+    client = app()
+    assert client.get(f"/api/share/{old}").get_json() == {"id": old, "code": "print(1)", "input": "x"}
+    files = [{"name": "main.lua", "code": "print(require('u'))"}, {"name": "u.lua", "code": "return 1"}]
+    home = {"t": [["n", {"i": "1"}]]}
+    share = client.post("/api/share", json={"files": files, "home": home}).get_json()["id"]
+    assert client.get(f"/api/share/{share}").get_json() == {
+        "id": share, "code": files[0]["code"], "input": "", "files": files, "home": home}
+
+
 def test_share_database_from_before_inputs_gets_the_column(tmp_path):
     import sqlite3
     db = sqlite3.connect(tmp_path / "shares.db")
@@ -385,6 +462,9 @@ def test_share_database_from_before_inputs_gets_the_column(tmp_path):
     assert client.get("/api/share/AAAAAAAAAAAA").get_json() == {"id": "AAAAAAAAAAAA", "code": "print(1)", "input": ""}
     share = client.post("/api/share", json={"code": "x", "input": "y"}).get_json()
     assert client.get(f"/api/share/{share['id']}").get_json()["input"] == "y"
+    files = [{"name": "main.lua", "code": "x"}, {"name": "u.lua", "code": "y"}]
+    share = client.post("/api/share", json={"files": files}).get_json()
+    assert client.get(f"/api/share/{share['id']}").get_json()["files"] == files
 
 
 def test_share_id_is_sha256_urlsafe_base64():
@@ -406,6 +486,22 @@ def test_share_page(client):
     assert page.get_data() == INDEX  # the code is never put into the HTML
     assert page.content_type == "text/html; charset=utf-8"
     assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_only_the_embed_page_may_be_framed(client):
+    share_id = client.post("/api/share", json={"code": "print(1)"}).get_json()["id"]
+    for path in ("/?embed", f"/s/{share_id}?embed", "/?embed=1&x=2"):
+        page = client.get(path)
+        assert page.status_code == 200 and page.get_data() == INDEX, path
+        assert page.headers["Content-Security-Policy"] == EMBED_CONTENT_SECURITY_POLICY, path
+        assert "X-Frame-Options" not in page.headers, path
+    assert "frame-ancestors *" in EMBED_CONTENT_SECURITY_POLICY
+    assert EMBED_CONTENT_SECURITY_POLICY.replace("frame-ancestors *", "frame-ancestors 'none'") == CONTENT_SECURITY_POLICY
+    # The full page, the API and the page's files are as before, with or without ?embed.
+    for path in ("/", f"/s/{share_id}", "/style.css?embed", "/api/health?embed", f"/api/share/{share_id}?embed"):
+        r = client.get(path)
+        assert r.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, path
+        assert r.headers["X-Frame-Options"] == "DENY", path
 
 
 @pytest.mark.parametrize("path", ["/s/AAAAAAAAAAAA", "/s/short", "/s/AAAAAAAAAAAAA", "/s/AAAA%24AAAAAAA"])
@@ -482,6 +578,12 @@ STATIC = [
     ("pyodide wasm", "/pyodide/pyodide.asm.wasm", 200, "application/wasm", "no-cache"),
     ("pyodide module", "/pyodide/pyodide.mjs", 200, "text/javascript; charset=utf-8", "no-cache"),
     ("a nested file", "/sub/page.txt", 200, "text/plain; charset=utf-8", "no-cache"),
+    ("the bundle's entry", "/dist/playground.js", 200, "text/javascript; charset=utf-8", "no-cache"),
+    # A chunk named after its content's hash (esbuild --splitting) is kept without asking again.
+    ("a hashed chunk", "/dist/chunk-IE46SC7J.js", 200, "text/javascript; charset=utf-8",
+     "public, max-age=31536000, immutable"),
+    ("its source map", "/dist/chunk-IE46SC7J.js.map", 200, "application/json", "public, max-age=31536000, immutable"),
+    ("not esbuild's hash", "/dist/chunk-ie46sc7j.js", 200, "text/javascript; charset=utf-8", "no-cache"),
 ]
 
 

@@ -1,6 +1,6 @@
 """Share links kept in PostgreSQL (`serve --database postgresql://...`), for app servers on many
 machines: the same interface as app.py's ShareStore (SQLite): put, get, check; a share is its
-code and its input.
+code, its input and the rest (app.py's share_extra: other files, a _home snapshot).
 
 Nothing here touches the database before the first request of the process that serves it: a
 worker that starts (or restarts) while the database is down still starts, and answers 503s
@@ -53,6 +53,8 @@ class PostgresShareStore:
                 # its reason, where the pool would wait wait_s and then only time out.
                 with psycopg.connect(self.dsn, autocommit=True, connect_timeout=max(1, round(self.wait_s))) as conn:
                     ensure_schema(conn)
+                    # Shares made before they had other files keep an empty rest.
+                    conn.execute("ALTER TABLE wasm_compute.shares ADD COLUMN IF NOT EXISTS extra text NOT NULL DEFAULT ''")
                 self._schema_checked = True
             with self._connection() as conn:
                 cursor = conn.execute(sql, params)
@@ -60,17 +62,17 @@ class PostgresShareStore:
         except (psycopg.Error, PoolTimeout) as e:
             raise StoreError(describe(e, "shares are unavailable", self.dsn, self.wait_s)) from e
 
-    def put(self, share_id: str, code: str, stdin: str = "") -> tuple[str, str]:
-        """Stores `code` and its input under `share_id` unless it is there; returns what is
-        stored, (code, input)."""
-        rows = self._run("INSERT INTO wasm_compute.shares (id, code, input) VALUES (%s, %s, %s)"
-                         " ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING code, input",
-                         (share_id, code, stdin))
+    def put(self, share_id: str, code: str, stdin: str = "", extra: str = "") -> tuple[str, str, str]:
+        """Stores `code`, its input and the rest under `share_id` unless it is there; returns
+        what is stored, (code, input, extra)."""
+        rows = self._run("INSERT INTO wasm_compute.shares (id, code, input, extra) VALUES (%s, %s, %s, %s)"
+                         " ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING code, input, extra",
+                         (share_id, code, stdin, extra))
         return tuple(rows[0])
 
-    def get(self, share_id: str) -> tuple[str, str] | None:
-        """(code, input) of `share_id`, or None."""
-        rows = self._run("SELECT code, input FROM wasm_compute.shares WHERE id = %s", (share_id,))
+    def get(self, share_id: str) -> tuple[str, str, str] | None:
+        """(code, input, extra) of `share_id`, or None."""
+        rows = self._run("SELECT code, input, extra FROM wasm_compute.shares WHERE id = %s", (share_id,))
         return tuple(rows[0]) if rows else None
 
     def check(self) -> None:

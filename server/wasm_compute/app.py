@@ -18,9 +18,16 @@ Routes
                              (ABI §10).
                              stderr holds io.stderr and warnings; a *_b64 field carries the
                              exact bytes when the text is not valid UTF-8 (else it is null).
-    POST /api/share          {"code", "input"?} -> {"id", "url"}
-    GET  /api/share/<id>     {"id", "code", "input"}   (input: the run's standard input, "" if none)
+    POST /api/share          {"code"?, "input"?, "files"?, "home"?} -> {"id", "url"}
+                             files: the playground's files, [{"name": "util.lua", "code": ...}],
+                             main.lua among them or given as "code" (old clients send "code"
+                             alone); home: a snapshot of _home (typed JSON, ABI §10) to carry.
+    GET  /api/share/<id>     {"id", "code", "input", "files"?, "home"?}   (code: main.lua; input:
+                             the run's standard input, "" if none; files, all of them with
+                             main.lua first, and home only when the share has them)
     GET  /s/<id>             the page (it fetches /api/share/<id> itself); 404 status for an unknown id
+    GET  /?embed, /s/<id>?embed   the page's embed mode (editor, Run, output), which other sites
+                             may frame: its Content-Security-Policy says frame-ancestors *
     GET  /api/health         {"ok": true}
     GET  /healthz            {"ok": true}: the process answers (touches no database)
     GET  /readyz             {"ok": true}, or a 503 naming why the shares database does not answer
@@ -80,6 +87,10 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 
+# The embed mode of the page (/?embed, /s/<id>?embed) may be framed by any site, and only it:
+# the same policy otherwise. Its runs cannot reach the framing page (another origin).
+EMBED_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -110,6 +121,12 @@ CONTENT_TYPES = {
 }
 
 SHARE_ID = re.compile(r"[A-Za-z0-9_-]{12}")
+# A chunk of the page's bundle (esbuild --splitting: "[name]-[hash]", the hash 8 characters of
+# base32 of the chunk's content), which never changes under the same name.
+HASHED_CHUNK = re.compile(r"dist/[A-Za-z0-9_]+-[A-Z2-7]{8}\.js(\.map)?")
+# The files of a share are Lua modules' files: `require("a.b")` finds the file a.b.lua.
+FILE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\.lua")
+MAIN_FILE = "main.lua"
 
 MESSAGES = {
     400: "bad request",
@@ -138,9 +155,10 @@ def default_web_dir() -> Path:
 
 def create_app(config: dict | None = None) -> Flask:
     """The playground as a Flask app. config: DATA_DIR, DATABASE_URL (PostgreSQL for the
-    shares; None: SQLite in DATA_DIR), WEB_DIR, MAX_CODE_BYTES, MAX_INPUT_BYTES (a run's stdin),
-    MAX_BODY_BYTES, SANDBOX_LIMITS (Sandbox keyword arguments, over the defaults), plus any Flask
-    setting."""
+    shares; None: SQLite in DATA_DIR), WEB_DIR, MAX_CODE_BYTES (a run's code and modules, a
+    share's files), MAX_INPUT_BYTES (a run's stdin), MAX_BODY_BYTES, MAX_SHARE_HOME_BYTES (the
+    _home a share carries, as JSON), SANDBOX_LIMITS (Sandbox keyword arguments, over the
+    defaults), plus any Flask setting."""
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(
         DATA_DIR="data",
@@ -149,6 +167,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CODE_BYTES=1 * _MiB,
         MAX_INPUT_BYTES=1 * _MiB,
         MAX_BODY_BYTES=8 * _MiB,
+        MAX_SHARE_HOME_BYTES=1 * _MiB,
         SANDBOX_LIMITS={},
     )
     if config:
@@ -220,6 +239,9 @@ def create_app(config: dict | None = None) -> Flask:
     def security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers[name] = value
+        if request.endpoint in ("index", "share_page") and "embed" in request.args:
+            response.headers["Content-Security-Policy"] = EMBED_CONTENT_SECURITY_POLICY
+            del response.headers["X-Frame-Options"]
         return response
 
     # ---- the API ------------------------------------------------------------
@@ -270,10 +292,11 @@ def create_app(config: dict | None = None) -> Flask:
     @app.post("/api/share")
     def share_create():
         body = json_object()
-        code = code_field(body)
+        code, others = share_files_field(body)
         stdin = share_input_field(body)
-        share_id = share_id_for(code, stdin)
-        wanted = (code.decode("utf-8"), stdin.decode("utf-8"))
+        extra = share_extra(others, share_home_field(body))
+        share_id = share_id_for(code.encode("utf-8"), stdin, extra)
+        wanted = (code, stdin.decode("utf-8"), extra)
         stored = shares.put(share_id, *wanted)
         if stored != wanted:
             raise RuntimeError(f"share id collision on {share_id}")
@@ -284,8 +307,15 @@ def create_app(config: dict | None = None) -> Flask:
         stored = shares.get(share_id) if SHARE_ID.fullmatch(share_id) else None
         if stored is None:
             raise ApiError(404, "no such share")
-        code, stdin = stored
-        return {"id": share_id, "code": code, "input": stdin}
+        code, stdin, extra = stored
+        answer = {"id": share_id, "code": code, "input": stdin}
+        if extra:
+            more = json.loads(extra)
+            if more.get("files"):
+                answer["files"] = [{"name": MAIN_FILE, "code": code}, *more["files"]]
+            if "home" in more:
+                answer["home"] = more["home"]
+        return answer
 
     def json_object() -> dict:
         # A JSON content type cannot be sent by a plain form of another site
@@ -343,6 +373,54 @@ def create_app(config: dict | None = None) -> Flask:
             raise ApiError(413, f"the code is {len(data)} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
         return data
 
+    def share_files_field(body: dict) -> tuple[str, list[dict]]:
+        """main.lua's code and the other files of a share, from "files" and "code" (either may
+        hold main.lua; both must then agree). The files' sizes add up to at most MAX_CODE_BYTES,
+        as a run's code and modules do."""
+        files = body.get("files")
+        if files is None:
+            return code_field(body).decode("utf-8"), []
+        if not isinstance(files, list) or not all(
+                isinstance(f, dict) and set(f) == {"name", "code"} and isinstance(f["name"], str)
+                and isinstance(f["code"], str) for f in files):
+            raise ApiError(400, 'the field "files" must be a list of {"name": string, "code": string}')
+        names = [f["name"] for f in files]
+        for name in names:
+            if not FILE_NAME.fullmatch(name):
+                raise ApiError(400, f"the file name {name!r} is not a Lua module's file name (e.g. util.lua)")
+        if len(set(names)) != len(names):
+            raise ApiError(400, 'the field "files" names a file twice')
+        main = [f["code"] for f in files if f["name"] == MAIN_FILE]
+        if "code" in body:
+            code = code_field(body).decode("utf-8")
+            if main and main[0] != code:
+                raise ApiError(400, f'the field "code" and the file {MAIN_FILE} differ')
+        elif main:
+            code = main[0]
+        else:
+            raise ApiError(400, f'the share has no {MAIN_FILE}: give it in "files" or as "code"')
+        others = [f for f in files if f["name"] != MAIN_FILE]
+        total = len(_utf8(code, 'the field "code"')) + sum(
+            len(_utf8(f["code"], f"the file {f['name']!r}")) for f in others)
+        if total > cfg["MAX_CODE_BYTES"]:
+            raise ApiError(413, f"the files are {total} bytes; the limit is {cfg['MAX_CODE_BYTES']}")
+        return code, others
+
+    def share_home_field(body: dict):
+        """The optional _home snapshot of a share: typed JSON that loads (as POST /api/run's
+        "home"), at most MAX_SHARE_HOME_BYTES as JSON."""
+        home = body.get("home")
+        if home is None:
+            return None
+        try:
+            _homejson.load(MemoryStore(), home)
+        except (_homejson.HomeJSONError, StoreError) as e:
+            raise ApiError(400, f'the field "home": {e}') from None
+        size = len(json.dumps(home, ensure_ascii=False).encode("utf-8"))
+        if size > cfg["MAX_SHARE_HOME_BYTES"]:
+            raise ApiError(413, f"the _home snapshot is {size} bytes; the limit is {cfg['MAX_SHARE_HOME_BYTES']}")
+        return home
+
     def share_input_field(body: dict) -> bytes:
         """The optional "input" of a share (the standard input of its runs), at most
         MAX_INPUT_BYTES as a run's."""
@@ -375,8 +453,12 @@ def create_app(config: dict | None = None) -> Flask:
         response = send_file(file, mimetype=content_type(file.name), conditional=True, etag=True, max_age=None)
         # Revalidated every time (ETag, Last-Modified), Pyodide's files too: its
         # folder has no version in its path, and a rebuilt lua.wasm or an upgraded
-        # Pyodide must not meet files of the old one in a browser's cache.
-        response.headers["Cache-Control"] = "no-cache"
+        # Pyodide must not meet files of the old one in a browser's cache. The
+        # bundle's chunks are the exception: their names carry a hash of their
+        # content, so a browser keeps them without asking again (the page loads
+        # faster; a rebuild that changes one changes its name).
+        immutable = HASHED_CHUNK.fullmatch(path) is not None
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
         return response
 
     @app.get("/")
@@ -422,11 +504,26 @@ def content_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def share_id_for(code: bytes, stdin: bytes = b"") -> str:
+def share_id_for(code: bytes, stdin: bytes = b"", extra: str = "") -> str:
     """The first 12 characters of the URL-safe base64 of sha256(code), or with an input of
-    sha256(code NUL input): a share without input keeps the id it had before inputs."""
+    sha256(code NUL input), or with other files or _home (`extra`, share_extra) of
+    sha256(code NUL input NUL extra): a share keeps the id it had before inputs and files."""
     content = code if not stdin else code + b"\0" + stdin
+    if extra:
+        content = code + b"\0" + stdin + b"\0" + extra.encode("utf-8")
     return base64.urlsafe_b64encode(hashlib.sha256(content).digest()).decode("ascii")[:12]
+
+
+def share_extra(files: list[dict], home) -> str:
+    """What a share holds beyond main.lua and its input, as stored: JSON with the other files
+    (in the order given) and the _home snapshot, each only when there is one; "" for neither,
+    as the shares from before files have."""
+    extra = {}
+    if files:
+        extra["files"] = [{"name": f["name"], "code": f["code"]} for f in files]
+    if home is not None:
+        extra["home"] = home
+    return json.dumps(extra, ensure_ascii=False, separators=(",", ":")) if extra else ""
 
 
 def typed_bytes(value, what: str, *, typed: bool) -> bytes:
@@ -471,8 +568,8 @@ class _ShareAlias:
 
 
 class ShareStore:
-    """Shared code and its input in SQLite (WAL), one connection per call: safe from
-    several threads and processes."""
+    """Shared code, its input and the rest of the share (share_extra) in SQLite (WAL), one
+    connection per call: safe from several threads and processes."""
 
     def __init__(self, path: Path, timeout_s: float = 30.0):
         self.path = path
@@ -491,28 +588,31 @@ class ShareStore:
         try:
             db.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
             db.execute("CREATE TABLE IF NOT EXISTS shares(id TEXT PRIMARY KEY, code TEXT NOT NULL, created REAL, "
-                       "input TEXT NOT NULL DEFAULT '')")
-            # A database made before shares had an input gets the column (empty for old shares).
-            if "input" not in {row[1] for row in db.execute("PRAGMA table_info(shares)")}:
-                db.execute("ALTER TABLE shares ADD COLUMN input TEXT NOT NULL DEFAULT ''")
+                       "input TEXT NOT NULL DEFAULT '', extra TEXT NOT NULL DEFAULT '')")
+            # A database made before shares had an input, or other files, gets the column
+            # (empty for old shares).
+            columns = {row[1] for row in db.execute("PRAGMA table_info(shares)")}
+            for column in ("input", "extra"):
+                if column not in columns:
+                    db.execute(f"ALTER TABLE shares ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
             yield db
         except sqlite3.Error as e:
             raise ApiError(503, f"shares are unavailable: {e}") from None
         finally:
             db.close()
 
-    def put(self, share_id: str, code: str, stdin: str = "") -> tuple[str, str]:
-        """Stores `code` and its input under `share_id` unless it is there; returns what is
-        stored, (code, input)."""
+    def put(self, share_id: str, code: str, stdin: str = "", extra: str = "") -> tuple[str, str, str]:
+        """Stores `code`, its input and the rest (share_extra) under `share_id` unless it is
+        there; returns what is stored, (code, input, extra)."""
         with self._connect() as db:
-            db.execute("INSERT OR IGNORE INTO shares(id, code, created, input) VALUES (?, ?, ?, ?)",
-                       (share_id, code, time.time(), stdin))
-            return tuple(db.execute("SELECT code, input FROM shares WHERE id = ?", (share_id,)).fetchone())
+            db.execute("INSERT OR IGNORE INTO shares(id, code, created, input, extra) VALUES (?, ?, ?, ?, ?)",
+                       (share_id, code, time.time(), stdin, extra))
+            return tuple(db.execute("SELECT code, input, extra FROM shares WHERE id = ?", (share_id,)).fetchone())
 
-    def get(self, share_id: str) -> tuple[str, str] | None:
-        """(code, input) of `share_id`, or None."""
+    def get(self, share_id: str) -> tuple[str, str, str] | None:
+        """(code, input, extra) of `share_id`, or None."""
         with self._connect() as db:
-            row = db.execute("SELECT code, input FROM shares WHERE id = ?", (share_id,)).fetchone()
+            row = db.execute("SELECT code, input, extra FROM shares WHERE id = ?", (share_id,)).fetchone()
         return tuple(row) if row else None
 
     def check(self) -> None:

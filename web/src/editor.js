@@ -1,6 +1,8 @@
 // The code editor: CodeMirror 6 with Lua highlighting, and the one piece of
 // state the page adds to it, the line of the last error (a line decoration and
-// a gutter marker, cleared by the next edit or run).
+// a gutter marker, cleared by the next edit or run). One view shows one file
+// at a time; each file keeps its own EditorState (its text, selection, undo
+// history and error line), made by newState and shown by swap.
 
 import { Compartment, EditorState, Prec, StateEffect, StateField, RangeSet } from "@codemirror/state";
 import {
@@ -50,6 +52,10 @@ const theme = EditorView.theme({
   ".cm-activeLineGutter": { backgroundColor: "transparent", color: "var(--text-muted)" },
   "&.cm-focused .cm-matchingBracket": { backgroundColor: "var(--bracket-match)", outline: "1px solid var(--bracket-outline)" },
   "&.cm-focused .cm-nonmatchingBracket": { backgroundColor: "var(--error-bg)" },
+  // Vim's command line and status are a CodeMirror panel under the text.
+  ".cm-panels": { backgroundColor: "var(--panel-head)", color: "var(--text)" },
+  ".cm-panels-bottom": { borderTop: "1px solid var(--border)" },
+  ".cm-panels input": { color: "var(--text)", backgroundColor: "transparent" },
   ".cm-error-line": { backgroundColor: "var(--error-line)", boxShadow: "inset 3px 0 0 var(--error)" },
   ".cm-error-gutter": { width: "18px" },
   ".cm-error-marker": { color: "var(--error)", fontWeight: "700", textAlign: "center", cursor: "default" },
@@ -106,53 +112,74 @@ const errorGutter = gutter({
 const narrowScreen = matchMedia("(max-width: 700px)");
 const wrapping = new Compartment();
 const wrapLines = () => (narrowScreen.matches ? EditorView.lineWrapping : []);
+// The key bindings' mode: none (CodeMirror's own), or Vim's (src/vim.js, loaded when switched on).
+const keyMode = new Compartment();
 
 /**
- * Makes the editor in `parent`. onRun: called by Ctrl/Cmd+Enter;
- * onChange(code): called after every change of the text.
+ * Makes the editor in `parent`. onRun: called by Ctrl/Cmd+Enter; onFormat:
+ * called by Shift+Alt+F; onChange(code): called after every change of the text.
  */
-export function createEditor(parent, { doc = "", onRun = () => {}, onChange = () => {} } = {}) {
-  const view = new EditorView({
-    parent,
-    state: EditorState.create({
-      doc,
-      extensions: [
-        lineNumbers(),
-        errorGutter,
-        highlightActiveLineGutter(),
-        highlightSpecialChars(),
-        history(),
-        drawSelection(),
-        dropCursor(),
-        EditorState.allowMultipleSelections.of(true),
-        indentOnInput(),
-        indentUnit.of("  "),
-        EditorState.tabSize.of(2),
-        luaWithHome,
-        syntaxHighlighting(highlight),
-        bracketMatching(),
-        rectangularSelection(),
-        crosshairCursor(),
-        highlightActiveLine(),
-        errorLine,
-        wrapping.of(wrapLines()),
-        // Ahead of the default keymap, whose Mod-Enter inserts a blank line.
-        Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { onRun(); return true; } }])),
-        keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-        EditorView.contentAttributes.of({ "aria-label": "Lua code" }),
-        EditorView.updateListener.of((update) => { if (update.docChanged) onChange(update.state.doc.toString()); }),
-        theme,
-      ],
-    }),
-  });
+export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = () => {}, onChange = () => {} } = {}) {
+  // Vim's bindings go first, ahead of the other keymaps, as @replit/codemirror-vim asks.
+  let keys = [];
+  const extensions = [
+    keyMode.of([]),
+    lineNumbers(),
+    errorGutter,
+    highlightActiveLineGutter(),
+    highlightSpecialChars(),
+    history(),
+    drawSelection(),
+    dropCursor(),
+    EditorState.allowMultipleSelections.of(true),
+    indentOnInput(),
+    indentUnit.of("  "),
+    EditorState.tabSize.of(2),
+    luaWithHome,
+    syntaxHighlighting(highlight),
+    bracketMatching(),
+    rectangularSelection(),
+    crosshairCursor(),
+    highlightActiveLine(),
+    errorLine,
+    wrapping.of(wrapLines()),
+    // Ahead of the default keymap, whose Mod-Enter inserts a blank line.
+    Prec.highest(keymap.of([
+      { key: "Mod-Enter", run: () => { onRun(); return true; } },
+      { key: "Shift-Alt-f", run: () => { onFormat(); return true; } },
+    ])),
+    keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+    EditorView.contentAttributes.of({ "aria-label": "Lua code" }),
+    EditorView.updateListener.of((update) => { if (update.docChanged) onChange(update.state.doc.toString()); }),
+    theme,
+  ];
+  const newState = (text) => EditorState.create({ doc: text, extensions });
+  const configure = () => view.dispatch({ effects: [wrapping.reconfigure(wrapLines()), keyMode.reconfigure(keys)] });
+  const view = new EditorView({ parent, state: newState(doc) });
 
-  narrowScreen.addEventListener("change", () => view.dispatch({ effects: wrapping.reconfigure(wrapLines()) }));
+  narrowScreen.addEventListener("change", configure);
 
   return {
     view,
 
     code: () => view.state.doc.toString(),
 
+    /** A new file's state: `text` with this editor's setup and an empty history. */
+    newState,
+
+    /** Shows `state` (another file's) and returns the one it replaces, as it was. */
+    swap(state) {
+      const old = view.state;
+      view.setState(state);
+      configure(); // the screen or the key mode may have changed since this state was shown
+      return old;
+    },
+
+    /** Sets the key bindings' mode: an extension (Vim's), or [] for CodeMirror's own. */
+    setKeyMode(extension) {
+      keys = extension;
+      configure();
+    },
     /** Replaces the whole text as one undoable change (Ctrl+Z brings the old text back). */
     setCode(text) {
       view.dispatch({
@@ -160,6 +187,17 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onChange = ()
         selection: { anchor: 0 },
         scrollIntoView: true,
         userEvent: "input.replace",
+      });
+    },
+
+    /** Replaces the whole text as one undoable change, the cursor kept where it was (or at the end). */
+    replaceKeepingCursor(text) {
+      const head = Math.min(view.state.selection.main.head, text.length);
+      view.dispatch({
+        changes: { from: 0, to: view.state.doc.length, insert: text },
+        selection: { anchor: head },
+        scrollIntoView: true,
+        userEvent: "input.format",
       });
     },
 
@@ -184,6 +222,9 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onChange = ()
         },
       });
     },
+
+    /** The effect that clears the error line of a state not shown (another file's). */
+    clearErrorEffect: () => setErrorLine.of(null),
 
     clearError() {
       if (view.state.field(errorLine)) view.dispatch({ effects: setErrorLine.of(null) });

@@ -2,6 +2,8 @@
 // of collapsible tables, where a scalar can be edited in place and a key
 // deleted. It never changes _home itself: every edit builds a new snapshot
 // from a deep copy and hands it to onChange (the page calls client.setHome).
+// After a run it also marks what the run changed (home-diff.js): keys added,
+// changed (the old value on hover) and removed (shown struck through).
 
 import { luaType, literalOf, parseLiteral, formatKey, formatPath, LiteralError } from "./format.js";
 
@@ -68,8 +70,10 @@ export class Inspector {
   /** Disables editing (during a run, whose result would overwrite an edit). */
   setBusy(busy) { this.tree.disabled = busy; }
 
-  render(snapshot) {
+  /** changes: what the last run changed (homeChanges), or null to mark nothing. */
+  render(snapshot, changes = null) {
     this.snapshot = snapshot;
+    this.changes = changes ?? new Map();
     // Another tab's change must not wipe out what the user is typing.
     const active = document.activeElement;
     if (active?.matches?.("input.value") && this.tree.contains(active) && active.value !== active.defaultValue) {
@@ -86,7 +90,7 @@ export class Inspector {
   draw(snapshot) {
     const n = snapshot.t.length;
     if (this.count) this.count.textContent = n === 0 ? "empty" : `${n} ${n === 1 ? "key" : "keys"}`;
-    if (n === 0) {
+    if (n === 0 && this.changes.size === 0) {
       this.tree.replaceChildren(el("p", { class: "empty" },
         "Nothing stored yet. A script keeps data between runs in ",
         el("code", { text: "_home" }), ", e.g. ", el("code", { text: "_home.n = 1" }), "."));
@@ -98,10 +102,34 @@ export class Inspector {
   list(entries, path, depth) {
     const ul = el("ul", { class: depth === 0 ? "entries root" : "entries" });
     for (const [key, value] of entries.slice(0, ENTRIES_SHOWN_MAX)) ul.append(this.entry(key, value, [...path, key], depth));
+    for (const change of this.changes.values()) {
+      if (change.kind === "removed" && change.path.length === path.length + 1 && sameKey(change.path.slice(0, -1), path)) {
+        ul.append(this.removed(change));
+      }
+    }
     if (entries.length > ENTRIES_SHOWN_MAX) {
       ul.append(el("li", { class: "more", text: `… and ${entries.length - ENTRIES_SHOWN_MAX} more` }));
     }
     return ul;
+  }
+
+  // A key the last run removed: its name struck through, its old value on hover.
+  removed(change) {
+    const name = formatPath(change.path);
+    return el("li", { class: "entry" }, el("div", { class: "row removed" },
+      el("span", { class: "key", title: name, text: formatKey(change.path.at(-1)) }),
+      this.badge(change)));
+  }
+
+  // "added", "changed" or "removed", for sight and for screen readers; the old value on hover.
+  badge(change) {
+    const was = change.old === null ? "" : luaType(change.old) === "table" ? "a table" : literalOf(change.old);
+    const badge = el("span", { class: `change ${change.kind}`, text: change.kind });
+    if (change.old !== null) {
+      badge.title = `was ${was}`;
+      badge.setAttribute("aria-label", `${change.kind}, was ${was}`);
+    }
+    return badge;
   }
 
   entry(key, value, path, depth) {
@@ -111,20 +139,24 @@ export class Inspector {
     // The name is "Delete" alone (the key is in the description): a key is
     // user data, and a button named after it could also answer to "Run".
     const del = el("button", { type: "button", class: "delete", title: `Delete ${name}`, "aria-label": "Delete", text: "×" });
-    del.addEventListener("click", (e) => {
-      e.preventDefault(); // inside a <summary>: do not toggle the table
-      this.commit(path, null);
-    });
+    del.addEventListener("click", () => this.commit(path, null));
 
     if (luaType(value) === "table") {
+      // A button that opens and closes the table, beside the delete button: a <summary>
+      // holding both would nest one control in another, which screen readers cannot tell apart.
       const id = JSON.stringify(path);
       const open = this.openState.get(id) ?? (depth < OPEN_DEPTH_MAX && value.t.length <= OPEN_ENTRIES_MAX);
-      const details = el("details", { class: "table" });
-      details.open = open;
-      details.addEventListener("toggle", () => this.openState.set(id, details.open));
-      const summary = el("summary", { class: "row" }, keyEl, typeEl, del);
-      details.append(summary, value.t.length ? this.list(value.t, path, depth + 1) : el("p", { class: "empty small", text: "empty table" }));
-      return el("li", { class: "entry" }, details);
+      const toggle = el("button", { type: "button", class: "toggle", "aria-expanded": String(open) }, keyEl, typeEl);
+      const body = value.t.length ? this.list(value.t, path, depth + 1) : el("p", { class: "empty small", text: "empty table" });
+      body.hidden = !open;
+      toggle.addEventListener("click", () => {
+        body.hidden = !body.hidden;
+        toggle.setAttribute("aria-expanded", String(!body.hidden));
+        this.openState.set(id, !body.hidden);
+      });
+      const change = this.changes.get(JSON.stringify(path));
+      const row = el("div", { class: "row table-row" }, toggle, ...(change ? [this.badge(change)] : []), del);
+      return el("li", { class: "entry table" }, row, body);
     }
 
     const input = el("input", {
@@ -148,7 +180,8 @@ export class Inspector {
     });
     input.addEventListener("input", () => this.invalid(input, null));
     input.addEventListener("change", () => this.save(input, path)); // on blur with a changed value
-    return el("li", { class: "entry" }, el("div", { class: "row" }, keyEl, input, typeEl, del));
+    const change = this.changes.get(JSON.stringify(path));
+    return el("li", { class: "entry" }, el("div", { class: "row" }, keyEl, input, typeEl, ...(change ? [this.badge(change)] : []), del));
   }
 
   save(input, path) {

@@ -73,6 +73,7 @@ export class OutputPanel {
       parts.push(el("p", "status stopped", "Stopped: the script was ended by the user. _home keeps its state from before this run."));
     } else if (result.error) {
       parts.push(this.error(result.error, hint, title));
+      parts.push(el("p", "status rolled-back", "_home was rolled back: a run that fails keeps none of its changes to _home."));
     } else if (!result.output && !result.stderr && !result.values?.length) {
       parts.push(el("p", "status quiet", "The script ran and printed nothing."));
     }

@@ -4,15 +4,23 @@
 // run(code, {engine, stdin, args, name, limits}), home(), setHome(snapshot)};
 // ready resolves once lua.wasm compiles, when the page also sets
 // <html data-ready="true">. A Server run that finds no server runs again in
-// Pyodide, and says so (runWithFallback). The Run button runs the editor's
-// code as the chunk `main.lua` (messages read `main.lua:3: …`) with the
-// input box as its standard input.
+// Pyodide, and says so (runWithFallback). The Run button runs main.lua as
+// the chunk `main.lua` (messages read `main.lua:3: …`), with the other files
+// as its modules (util.lua is `require("util")`) and the input box as its
+// standard input. With ?embed in its address the page is the embed mode:
+// editor, Run and output only (style.css), a _home of its own, no draft.
 
 import { ENGINES, LuaClient } from "../lua-client.js";
 import { compileLua } from "../lua-host.js";
 import { createEditor } from "./editor.js";
+import { Files, MAIN_FILE, checkedFiles, errorPlace } from "./files.js";
 import { OutputPanel } from "./output.js";
 import { Inspector } from "./inspector.js";
+import { homeChanges } from "./home-diff.js";
+import { FormatError, formatLua } from "./format-lua.js";
+import { wireTheme } from "./theme.js";
+import { wireVim } from "./vim.js";
+import { fillShortcuts } from "./shortcuts.js";
 import { EXAMPLES, DEFAULT_EXAMPLE, exampleById } from "./examples.js";
 import {
   copyText, createShareLink, loadShared, shareFromFragment, shareIdFromPath, ShareNotFound,
@@ -22,11 +30,15 @@ import {
 // folder, or for a share link (<root>s/<id>) the folder above. Relative URLs
 // of the page itself (this bundle, style.css) still work under /s/, because
 // the server serves <root>s/<path> as <root><path>.
+const EMBED = new URLSearchParams(location.search).has("embed");
+if (EMBED) document.documentElement.dataset.embed = "";
+wireTheme(document.querySelector("#theme"));
+
 const ROOT = new URL(/^(.*\/)s\/[^/]+$/.exec(location.pathname)?.[1] ?? "./", location.href).href;
+// The draft: every file ([{name, code}] as JSON), and main.lua alone as drafts before files had it.
+const FILES_KEY = "wasm-compute:files";
 const CODE_KEY = "wasm-compute:code";
 const INPUT_KEY = "wasm-compute:input";
-// The chunk name of the editor's code (ABI §2.2), as the editor's title says.
-const EDITOR_CHUNK_NAME = "main.lua";
 const ENGINE_KEY = "wasm-compute:engine";
 // Saving the code on every keystroke is wasteful; this long after the last one is enough.
 const SAVE_DELAY_MS = 300;
@@ -55,10 +67,17 @@ const ui = {
   notice: $("#notice"),
   shareBar: $("#share-bar"),
   shareUrl: $("#share-url"),
+  format: $("#format"),
+  shareHome: $("#share-home"),
+  shareEmbed: $("#share-embed"),
+  homeOffer: $("#home-offer"),
+  openFull: $("#open-full"),
   toast: $("#toast"),
 };
 
 const client = new LuaClient({
+  // An embedded page keeps a _home of its own: a visitor's runs there leave theirs alone.
+  ...(EMBED ? { storageKey: "wasm-compute:home:embed" } : {}),
   wasm: new URL("lua.wasm", ROOT).href,
   api: new URL("api/run", ROOT).href,
   pyodide: new URL("pyodide/", ROOT).href,
@@ -71,8 +90,11 @@ const FALLBACK_NOTES = {
 const output = new OutputPanel($("#output"));
 const inspector = new Inspector($("#home-inspector"), { onChange: replaceHome });
 let editor = null;
+let files = null;
 let running = null; // {engine, stopped, started, note} while a run is under way
 let ranOnce = false;
+// What the last run changed in _home (home-diff.js), until _home changes otherwise.
+let changes = null;
 // Set while the address bar names shared code (/s/<id> or #code=…): the first edit drops it.
 let addressNamesCode = false;
 
@@ -105,11 +127,12 @@ function setRunning(state) {
 
 function renderHome() {
   const home = client.home();
-  inspector.render(home);
+  inspector.render(home, changes);
   ui.clearHome.disabled = home.t.length === 0;
 }
 
 function replaceHome(snapshot) {
+  changes = null;
   try {
     client.setHome(snapshot); // emits "home", which renders the inspector
   } catch (e) {
@@ -144,8 +167,11 @@ async function run(code, { engine = ui.engine.value, ...request } = {}) {
   ranOnce = true;
   setRunning(state);
   showRunning();
-  if (editor && code === editor.code()) editor.clearError();
+  const fromEditor = files !== null && code === files.code(MAIN_FILE) && request.name === MAIN_FILE;
+  if (fromEditor) files.clearErrors();
   let result;
+  const before = client.home();
+  changes = null;
   try {
     if (engine === "browser") await warmup.catch(() => {});
     state.started = true;
@@ -163,19 +189,12 @@ async function run(code, { engine = ui.engine.value, ...request } = {}) {
   // A run that ended on its own just as Stop was pressed keeps its result.
   const stopped = state.stopped && result.error?.code === STOPPED_CODE;
   output.result(result, { stopped, note: state.note, ...serverFailure(result, state.engine) });
+  changes = homeChanges(before, client.home());
   renderHome();
-  const line = errorLine(result.error?.message ?? "", request.name);
-  if (line !== null && !stopped && editor && code === editor.code()) editor.markError(line, result.error.message);
+  // The error's line, in the file it names (the message's, else the traceback's first).
+  const place = fromEditor && !stopped && result.error ? errorPlace(result.error, files.names()) : null;
+  if (place) files.markError(place.name, place.line, result.error.message);
   return { ...result, home: client.home() };
-}
-
-/** The line a message of chunk `name` points at (`main.lua:3: boom` → 3), or null. */
-function errorLine(message, name) {
-  const chunk = typeof name === "string" && name !== "" ? name : "input";
-  const prefix = `${chunk}:`;
-  if (!message.startsWith(prefix)) return null;
-  const line = /^(\d+):/.exec(message.slice(prefix.length));
-  return line ? Number(line[1]) : null;
 }
 
 /** A Server run that could not reach a server (none, or a static copy of
@@ -206,8 +225,8 @@ function stoppedBeforeStart(engine) {
 }
 
 function runEditor() {
-  if (running || !editor) return;
-  run(editor.code(), { stdin: ui.stdin.value, name: EDITOR_CHUNK_NAME })
+  if (running || !files) return;
+  run(files.code(MAIN_FILE), { stdin: ui.stdin.value, name: MAIN_FILE, modules: files.modules() })
     .catch((e) => output.message(String(e.message), "failed"));
 }
 
@@ -218,12 +237,42 @@ function stop() {
   if (running.started) client.stop();
 }
 
+// ------------------------------------------------------------ formatting
+
+/** Formats the file shown with StyLua; code it cannot parse stays as it is, and the page says why. */
+async function formatFile() {
+  if (!editor || ui.format.disabled) return;
+  const before = editor.code();
+  ui.format.disabled = true;
+  try {
+    const formatted = await formatLua(before);
+    if (editor.code() !== before) return; // typed meanwhile: that text was not formatted
+    if (formatted !== before) editor.replaceKeepingCursor(formatted);
+    toast(formatted === before ? "Already formatted" : "Formatted with StyLua. Ctrl+Z undoes it.");
+  } catch (e) {
+    notice(e instanceof FormatError
+      ? `Not formatted: StyLua cannot parse this file, which is left as it was. ${e.message}`
+      : `Not formatted: StyLua could not be loaded (${e.message}).`);
+  } finally {
+    ui.format.disabled = false;
+  }
+}
+
 // ------------------------------------------------------------ the code at start-up
 
-/** The code and input to show first: a shared script, a #code= link, the
- *  last draft, or the hello example. */
+/** The last draft's files: every file, or main.lua alone (a draft from before files), or the hello example. */
+function draftFiles() {
+  let saved = null;
+  try { saved = checkedFiles(JSON.parse(stored.get(FILES_KEY))); } catch { /* none, or not readable */ }
+  return saved ?? [{ name: MAIN_FILE, code: stored.get(CODE_KEY) ?? DEFAULT_EXAMPLE.code }];
+}
+
+const HELLO = { files: [{ name: MAIN_FILE, code: DEFAULT_EXAMPLE.code }], input: "", home: null };
+
+/** The files and input to show first (and a _home a link carries): a shared
+ *  script, a #code= link, the last draft, or the hello example. */
 async function initialDraft() {
-  const draft = { code: stored.get(CODE_KEY) ?? DEFAULT_EXAMPLE.code, input: stored.get(INPUT_KEY) ?? "" };
+  const draft = EMBED ? HELLO : { files: draftFiles(), input: stored.get(INPUT_KEY) ?? "", home: null };
   const id = shareIdFromPath(location, ROOT);
   if (id) {
     try {
@@ -234,7 +283,7 @@ async function initialDraft() {
       notice(e instanceof ShareNotFound
         ? `Link error: shared script not found (id “${id}”). You are looking at the hello example.`
         : `The shared script could not be loaded (${e.message}). You are looking at the hello example.`);
-      return { code: DEFAULT_EXAMPLE.code, input: "" };
+      return HELLO;
     }
   }
   const fromLink = shareFromFragment(location.hash);
@@ -242,7 +291,8 @@ async function initialDraft() {
     notice("The code in this link could not be read (it may have been cut short).");
     return draft;
   }
-  addressNamesCode = fromLink.code !== "" || fromLink.input !== "";
+  // An empty link (#code= alone) names nothing: the draft stays.
+  addressNamesCode = fromLink.files.some((f) => f.code !== "") || fromLink.input !== "" || fromLink.home !== null;
   return addressNamesCode ? fromLink : draft;
 }
 
@@ -250,17 +300,22 @@ let saveTimer = 0;
 function saveDraft() {
   clearTimeout(saveTimer);
   saveTimer = 0;
-  if (editor) stored.set(CODE_KEY, editor.code());
+  if (EMBED) return; // an embedded page shows someone else's code: the visitor's draft stays theirs
+  if (files) {
+    const list = files.list();
+    stored.set(FILES_KEY, JSON.stringify(list));
+    stored.set(CODE_KEY, list[0].code);
+  }
   stored.set(INPUT_KEY, ui.stdin.value);
 }
 
-// The draft (code and input) is saved a moment after the last change, or
+// The draft (every file and the input) is saved a moment after the last change, or
 // when the page goes away before that; the first change drops a share
 // address, which no longer names what is shown.
 function draftChanged() {
   clearTimeout(saveTimer);
   saveTimer = setTimeout(saveDraft, SAVE_DELAY_MS);
-  if (addressNamesCode) {
+  if (addressNamesCode && !EMBED) {
     addressNamesCode = false;
     history.replaceState(null, "", ROOT);
   }
@@ -273,24 +328,63 @@ function setInput(text) {
 
 // ------------------------------------------------------------ sharing
 
+// The share panel opens with a link made at once; ticking "Include _home" makes another one.
 async function share() {
   ui.share.disabled = true;
+  ui.shareHome.disabled = true;
   try {
-    const { url, via } = await createShareLink({ code: editor.code(), input: ui.stdin.value }, ROOT);
+    const home = ui.shareHome.checked ? client.home() : null;
+    const { url, via } = await createShareLink({ files: files.list(), input: ui.stdin.value, home }, ROOT);
     if (new URL(url).origin === location.origin) {
       history.replaceState(null, "", url);
       addressNamesCode = true;
     }
     ui.shareBar.hidden = false;
-    ui.shareBar.querySelector("[data-via]").textContent = via === "server"
-      ? "Stored on the server."
-      : ui.stdin.value === "" ? "The code travels inside the link itself." : "The code and its input travel inside the link itself.";
+    ui.shareBar.querySelector("[data-via]").textContent = via === "server" ? "Stored on the server." : carriedBy(home);
+    const keys = client.home().t.length;
+    ui.shareBar.querySelector("[data-home-keys]").textContent = keys === 0 ? "empty" : `${keys} ${keys === 1 ? "key" : "keys"}`;
     ui.shareUrl.value = url;
+    ui.shareEmbed.value = embedSnippet(url);
     const copied = await copyText(url, ui.shareUrl);
     toast(copied ? "Link copied" : "Press Ctrl+C to copy the link");
   } finally {
     ui.share.disabled = false;
+    ui.shareHome.disabled = false;
   }
+}
+
+/** What a fragment link carries, in words ("The code and its input travel inside the link itself."). */
+function carriedBy(home) {
+  const parts = [files.list().length > 1 ? "The files" : "The code"];
+  if (ui.stdin.value !== "") parts.push("its input");
+  if (home) parts.push("_home");
+  const one = parts.length === 1 && parts[0] === "The code";
+  return `${parts.join(" and ")} travel${one ? "s" : ""} inside the link itself.`;
+}
+
+/** The <iframe> that embeds the link `url` (editor, Run and output, ?embed). */
+function embedSnippet(url) {
+  const embed = new URL(url);
+  embed.search = "embed";
+  const src = embed.href.replaceAll("&", "&amp;").replaceAll('"', "&quot;");
+  return `<iframe src="${src}" title="Lua Playground" width="100%" height="420" style="border: 0" loading="lazy"></iframe>`;
+}
+
+/** A link that carries _home asks first: the visitor's own _home is replaced only if they say so. */
+function offerHome(home) {
+  const n = home.t.length;
+  ui.homeOffer.querySelector("[data-text]").textContent =
+    `This link carries a _home (${n} ${n === 1 ? "key" : "keys"}). Replace your own _home with it?`;
+  ui.homeOffer.hidden = false;
+  ui.homeOffer.querySelector("[data-accept]").onclick = () => {
+    ui.homeOffer.hidden = true;
+    replaceHome(home);
+    toast("_home replaced by the link's");
+  };
+  ui.homeOffer.querySelector("[data-decline]").onclick = () => {
+    ui.homeOffer.hidden = true;
+    toast("Your _home is unchanged");
+  };
 }
 
 // ------------------------------------------------------------ wiring
@@ -305,7 +399,8 @@ function fillExamples() {
   ui.examples.addEventListener("change", () => {
     const example = exampleById(ui.examples.value);
     ui.examples.value = "";
-    if (!example || !editor) return;
+    if (!example || !files) return;
+    files.select(MAIN_FILE);
     editor.setCode(example.code);
     if (example.input !== undefined) {
       setInput(example.input);
@@ -323,8 +418,20 @@ function wire() {
   ui.run.addEventListener("click", runEditor);
   ui.stdin.addEventListener("input", draftChanged);
   addEventListener("pagehide", () => { if (saveTimer) saveDraft(); });
+  // A #code= link opened over this page changes the hash only: load it as a page load would.
+  addEventListener("hashchange", () => { if (location.hash.startsWith("#code=")) location.reload(); });
   ui.stop.addEventListener("click", stop);
-  ui.share.addEventListener("click", () => share().catch((e) => toast(`Sharing failed: ${e.message}`)));
+  ui.format.addEventListener("click", formatFile);
+  const shortcuts = $("#shortcuts");
+  fillShortcuts(shortcuts.querySelector("[data-shortcuts]"));
+  $("#show-shortcuts").addEventListener("click", () => shortcuts.showModal());
+  shortcuts.querySelector("[data-close]").addEventListener("click", () => shortcuts.close());
+  const shareNow = () => share().catch((e) => toast(`Sharing failed: ${e.message}`));
+  ui.share.addEventListener("click", shareNow);
+  ui.shareHome.addEventListener("change", shareNow);
+  ui.shareBar.querySelector("[data-copy-embed]").addEventListener("click", async () => {
+    toast((await copyText(ui.shareEmbed.value, ui.shareEmbed)) ? "Embed code copied" : "Press Ctrl+C to copy the embed code");
+  });
   ui.clearHome.addEventListener("click", () => {
     if (confirm("Clear all of _home? Everything your scripts stored is deleted.")) replaceHome({ t: [] });
   });
@@ -341,7 +448,10 @@ function wire() {
       runEditor();
     }
   });
-  client.addEventListener("home", renderHome);
+  client.addEventListener("home", () => {
+    if (!running) changes = null; // another tab's commit: the marks would describe another change
+    renderHome();
+  });
   client.addEventListener("progress", (e) => {
     if (running?.started && running.engine === e.detail.engine) showRunning();
   });
@@ -357,7 +467,19 @@ setRunning(null);
 const ready = (async () => {
   const draft = await initialDraft();
   setInput(draft.input);
-  editor = createEditor($("#editor"), { doc: draft.code, onRun: runEditor, onChange: draftChanged });
+  editor = createEditor($("#editor"), { onRun: runEditor, onFormat: formatFile, onChange: draftChanged });
+  files = new Files({
+    tabs: $("#file-tabs"), panel: $("#editor"), editor, onChange: draftChanged, say: toast,
+    buttons: { add: $("#new-file"), rename: $("#rename-file"), remove: $("#delete-file") },
+  });
+  files.set(draft.files);
+  wireVim($("#vim"), editor, (e) => toast(`Vim keys could not be loaded: ${e.message}`));
+  if (draft.home) offerHome(draft.home);
+  if (EMBED) {
+    const full = new URL(location.href);
+    full.searchParams.delete("embed");
+    ui.openFull.href = full.href;
+  }
   try {
     await warmup;
   } catch (e) {
@@ -366,6 +488,7 @@ const ready = (async () => {
     throw e;
   }
   document.documentElement.dataset.ready = "true";
+  performance.mark("wasm-compute:ready"); // how long the page took to be ready, for the tests and anyone curious
   if (!ranOnce) output.message("Ready. Press Run or Ctrl+Enter to run the script.", "quiet");
 })();
 ready.catch(() => {}); // reported on the page; a test awaiting `ready` still sees the rejection

@@ -1,9 +1,13 @@
-// Share links, two kinds: /s/<id> (the code and its input stored by the
-// server, POST /api/share) and #code=<lz-string>&input=<lz-string> (both
-// inside the link itself, for a page without a server; no input, no
-// "&input="). Shared code and input are only ever put into the page as text.
+// Share links, two kinds: /s/<id> (the files and their input stored by the
+// server, POST /api/share) and #code=<lz-string>&input=…&files=…&home=… (all
+// inside the link itself, for a page without a server): code is main.lua,
+// files the JSON of the other files ([{name, code}]), home the JSON of a
+// _home snapshot; a part that is empty is left out. A share is
+// {files, input, home}: files main.lua first, home null when not carried.
+// Shared code and input are only ever put into the page as text.
 
 import LZString from "lz-string";
+import { MAIN_FILE, checkedFiles } from "./files.js";
 
 /** A fragment longer than this goes through the server when it can. */
 export const FRAGMENT_CHARS_MAX = 2000;
@@ -11,21 +15,35 @@ const HEALTH_TIMEOUT_MS = 1500;
 
 export class ShareNotFound extends Error {}
 
-/** The #code=… fragment (without "#") that carries `code` and `input`. */
-export function fragmentFor({ code, input = "" }) {
-  const fragment = "code=" + LZString.compressToEncodedURIComponent(code);
-  return input === "" ? fragment : fragment + "&input=" + LZString.compressToEncodedURIComponent(input);
+const pack = (text) => LZString.compressToEncodedURIComponent(text);
+
+/** The #code=… fragment (without "#") that carries a share. */
+export function fragmentFor({ files, input = "", home = null }) {
+  let fragment = "code=" + pack(files[0].code);
+  if (input !== "") fragment += "&input=" + pack(input);
+  if (files.length > 1) fragment += "&files=" + pack(JSON.stringify(files.slice(1)));
+  if (home !== null) fragment += "&home=" + pack(JSON.stringify(home));
+  return fragment;
 }
 
-/** The {code, input} of a location.hash: both "" when it carries none, null
- *  when it carries some that cannot be read (a link cut short, say). */
+/** The share a location.hash carries: null when it carries one that cannot be
+ *  read (a link cut short, say), {files: [], …} when it carries none. */
 export function shareFromFragment(hash) {
   // Not URLSearchParams: it would read the "+" of lz-string's alphabet as a space.
-  const match = /^#?code=([A-Za-z0-9+\-$]*)(?:&input=([A-Za-z0-9+\-$]*))?$/.exec(hash);
-  if (!match) return hash.startsWith("#code=") ? null : { code: "", input: "" };
-  const code = unpack(match[1]);
-  const input = unpack(match[2] ?? "");
-  return code === null || input === null ? null : { code, input };
+  const part = "([A-Za-z0-9+\\-$]*)";
+  const match = new RegExp(`^#?code=${part}(?:&input=${part})?(?:&files=${part})?(?:&home=${part})?$`).exec(hash);
+  if (!match) return hash.startsWith("#code=") ? null : { files: [], input: "", home: null };
+  const [code, input, othersText, homeText] = match.slice(1).map((packed) => unpack(packed ?? ""));
+  if ([code, input, othersText, homeText].includes(null)) return null;
+  const others = othersText === "" ? [] : parseJson(othersText);
+  const files = Array.isArray(others) ? checkedFiles([{ name: MAIN_FILE, code }, ...others]) : null;
+  const home = homeText === "" ? null : parseJson(homeText);
+  if (files === null || (homeText !== "" && home === null)) return null;
+  return { files, input, home };
+}
+
+function parseJson(text) {
+  try { return JSON.parse(text); } catch { return null; }
 }
 
 // lz-string gives "" (or null) for what it cannot read; only "" itself packs to "".
@@ -42,7 +60,7 @@ export function shareIdFromPath(location, root) {
   return /^[A-Za-z0-9_-]+$/.test(id) ? id : null;
 }
 
-/** The {code, input} of share `id` (GET /api/share/<id>); ShareNotFound for an unknown id. */
+/** The share `id` (GET /api/share/<id>); ShareNotFound for an unknown id. */
 export async function loadShared(id, root) {
   const response = await fetch(new URL(`api/share/${encodeURIComponent(id)}`, root));
   if (response.status === 404) throw new ShareNotFound(`shared script not found: ${id}`);
@@ -50,7 +68,10 @@ export async function loadShared(id, root) {
   if (!response.ok || typeof body?.code !== "string") {
     throw new Error(body?.error?.message ?? `the server answered ${response.status}`);
   }
-  return { code: body.code, input: typeof body.input === "string" ? body.input : "" };
+  // A share from before files has code alone.
+  const files = checkedFiles(body.files ?? [{ name: MAIN_FILE, code: body.code }]);
+  if (files === null) throw new Error("the server sent files the page cannot read");
+  return { files, input: typeof body.input === "string" ? body.input : "", home: body.home ?? null };
 }
 
 /** Whether the playground's server answers (GET /api/health), within a moment. */
@@ -65,19 +86,22 @@ export async function serverReachable(root) {
 }
 
 /**
- * A link to `code` and its `input`: a fragment link when they are small and
- * there is no server; else a server link, falling back to the fragment when
- * the server cannot store them. Resolves to {url, via: "server" | "fragment"}.
+ * A link to a share ({files, input, home}): a fragment link when it is small
+ * and there is no server; else a server link, falling back to the fragment
+ * when the server cannot store it. Resolves to {url, via: "server" | "fragment"}.
  */
-export async function createShareLink({ code, input = "" }, root) {
-  const fragment = fragmentFor({ code, input });
+export async function createShareLink({ files, input = "", home = null }, root) {
+  const fragment = fragmentFor({ files, input, home });
   const fragmentLink = { url: new URL("#" + fragment, root).href, via: "fragment" };
   if (fragment.length <= FRAGMENT_CHARS_MAX && !(await serverReachable(root))) return fragmentLink;
   try {
     const response = await fetch(new URL("api/share", root), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(input === "" ? { code } : { code, input }),
+      body: JSON.stringify({
+        code: files[0].code, ...(input === "" ? {} : { input }),
+        ...(files.length > 1 ? { files } : {}), ...(home === null ? {} : { home }),
+      }),
     });
     const body = await response.json();
     if (response.ok && typeof body?.url === "string") return { url: body.url, via: "server" };
