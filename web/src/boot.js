@@ -1,9 +1,17 @@
 // Run before the page is first drawn (a classic script in <head>, dist/boot.js):
 // sets the saved theme and the embed mode on <html>, so that the page never
 // shows itself first in the other theme, or whole when it is embedded.
-// src/theme.js and src/playground.js own both afterwards.
+// src/theme.js and src/playground.js own both afterwards. It also starts
+// fetching and compiling lua.wasm, which the page is ready without no sooner:
+// that work then overlaps the download and start of the page's own modules.
 
 import { applyTheme, savedTheme } from "./theme.js";
 
 applyTheme(savedTheme());
 if (new URLSearchParams(location.search).has("embed")) document.documentElement.dataset.embed = "";
+
+if (WebAssembly.compileStreaming) {
+  const wasm = new URL("../lua.wasm", document.currentScript.src);
+  window.wasmComputeBoot = { wasm: wasm.href, module: WebAssembly.compileStreaming(fetch(wasm)) };
+  window.wasmComputeBoot.module.catch(() => {}); // the page reports a failure when it awaits it
+}

@@ -147,7 +147,9 @@ function replaceHome(snapshot) {
 // worker's own fetch comes from the HTTP cache. A warm-up run through the
 // client would do more, but its save of _home would also clear a storage
 // problem the client found at start-up before anyone could read it.
-const warmup = compileLua(client.wasm).then(() => {});
+// dist/boot.js may have started that compilation already.
+const boot = window.wasmComputeBoot;
+const warmup = (boot?.wasm === client.wasm ? boot.module : compileLua(client.wasm)).then(() => {});
 
 // A trap on the server engine is the server failing (or missing), not the script.
 function serverFailure(result, engine) {
