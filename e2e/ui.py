@@ -53,7 +53,12 @@ class Playground:
     # ------------------------------------------------------------ the editor
 
     def set_code(self, code: str) -> None:
-        """Replaces the editor's text with `code` (as a paste would) and checks it arrived."""
+        """Replaces the editor's text with `code` (as a paste would) and checks it arrived.
+        Ctrl+A first selects everything in CodeMirror's own state: fill's DOM selection alone
+        reaches it asynchronously, so right after a tab switch the text could land at the
+        cursor instead of replacing the file."""
+        self.editor.focus()
+        self.page.keyboard.press("Control+A")
         self.editor.fill(code)
         self.expect_code(code)
 
