@@ -22,11 +22,17 @@ console message of type "error" is recorded, and the test running at the time fa
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import threading
 from pathlib import Path
 
 import pytest
+
+# tests/servers.py's stop_waitress: the one safe way to stop a waitress server of the tests.
+_spec = importlib.util.spec_from_file_location("e2e_servers", Path(__file__).resolve().parents[1] / "tests" / "servers.py")
+_servers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_servers)
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -59,8 +65,9 @@ def serve_app(config: dict):
     try:
         yield f"http://127.0.0.1:{httpd.effective_port}/"
     finally:
-        httpd.close()
-        thread.join(timeout=5)
+        # From inside the server's loop: closed from this thread, its descriptors would be
+        # polled closed, or reused by the next server of the session and closed under it.
+        _servers.stop_waitress(httpd, thread)
 
 
 @pytest.fixture(scope="session")
