@@ -257,6 +257,22 @@ def test_a_write_the_vm_makes_in_place_is_one_nothing_can_tell_from_newindex(sb)
                 "local t = _home.n _home.n = nil return t, _home.n")
     assert r.values == [2.5, None]
     assert dict(sb.home) == {"s": "3"}
+    # The VM remembers where its last key sits; a delete, a table that grows and
+    # another table writing the same key move or clear that place.
+    r = run(sb, """
+        _home.n = 0
+        for i = 1, 3 do _home.n = _home.n + 1 end
+        _home.n = nil
+        _home.n = 10 _home.n = _home.n + 1
+        for i = 1, 100 do _home['k' .. i] = i end
+        local t = ext_table.new() t.n = 0
+        for i = 1, 3 do _home.n = _home.n + 1 t.n = t.n + 2 end
+        _home.t = t
+        return _home.n, t.n, _home.k100
+    """)
+    assert r.values == [14, 6, 100]
+    home = dict(sb.home)
+    assert (home["n"], home["t"], home["k1"], len(home)) == (14, {"n": 6}, 1, 103)
 
 
 def test_start_from_a_snapshot_and_read_it_back():
