@@ -234,6 +234,47 @@ def test_reads_are_cached_and_writes_batched_within_an_eval():
         assert dict(sb.home) == {"n": 100000}
 
 
+def test_a_write_the_vm_makes_in_place_is_one_nothing_can_tell_from_newindex(sb):
+    # The VM writes a scalar over a scalar of this eval without calling __newindex
+    # (zig/src/lvm_home.h). A call hook sees what it saw (ABI §8: the sandbox's own C
+    # functions make no events, so only sethook's own call), the budget counts what a
+    # plain table's loop counts, and any other write still takes every check.
+    run(sb, "_home.n = 0 _home.s = 'a'")
+    r = run(sb, """
+        _home.n = _home.n + 1
+        local calls = 0
+        debug.sethook(function() calls = calls + 1 end, "c")
+        for i = 1, 10 do _home.n = _home.n + 1 end
+        debug.sethook()
+        return calls, _home.n
+    """)
+    assert r.values == [1, 11]
+    loop = "G = {{n = 0}} for i = 1, 1000 do {t}.n = {t}.n + 1 end"
+    assert run(sb, loop.format(t="_home")).stats.instructions == run(sb, loop.format(t="G")).stats.instructions
+    r = sb.eval("for i = 1, 3 do _home.n = _home.n + 1 end _home.s = 'b' _home.s = true _home.s = print")
+    assert r.error.message == "input:1: cannot store a function in _home.s"
+    r = run(sb, "for i = 1, 3 do _home.n = _home.n + 1 _home.s = i .. '' end _home.n = 1.5 _home.n = 2.5 "
+                "local t = _home.n _home.n = nil return t, _home.n")
+    assert r.values == [2.5, None]
+    assert dict(sb.home) == {"s": "3"}
+    # The VM remembers where its last key sits; a delete, a table that grows and
+    # another table writing the same key move or clear that place.
+    r = run(sb, """
+        _home.n = 0
+        for i = 1, 3 do _home.n = _home.n + 1 end
+        _home.n = nil
+        _home.n = 10 _home.n = _home.n + 1
+        for i = 1, 100 do _home['k' .. i] = i end
+        local t = ext_table.new() t.n = 0
+        for i = 1, 3 do _home.n = _home.n + 1 t.n = t.n + 2 end
+        _home.t = t
+        return _home.n, t.n, _home.k100
+    """)
+    assert r.values == [14, 6, 100]
+    home = dict(sb.home)
+    assert (home["n"], home["t"], home["k1"], len(home)) == (14, {"n": 6}, 1, 103)
+
+
 def test_start_from_a_snapshot_and_read_it_back():
     with Sandbox(home={"user": {"name": "ada", "tags": ["x", "y"]}, "n": 1.5}) as sb:
         r = run(sb, "return _home.user.name, _home.user.tags[2], math.type(_home.n)")

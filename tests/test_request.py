@@ -175,3 +175,21 @@ def test_a_kept_proxy_of_an_earlier_eval_raises_on_every_use(sb, use):
     # The proxies of the current eval work; `_home` is a new proxy every eval.
     assert run(sb, "return _home.t.a, _home.t.sub.x, rawequal(home, _home)").values == [1, 1, False]
     assert dict(sb.home)["t"] == {"a": 1, "sub": {"x": 1}}
+
+
+def test_a_result_record_cut_short_or_with_bytes_left_over_is_malformed():
+    with Sandbox() as sb:
+        status, data = sb._engine.compute(record(b"print('hi') return 1, 'two', {3}, nil"))
+    r = _abi.parse_record(status, data)
+    assert (r.output, r.values[:2], r.values[3]) == (b"hi\n", [1, b"two"], None)
+    for end in range(len(data)):
+        with pytest.raises(_abi.MalformedError, match="record ends early"):
+            _abi.parse_record(status, data[:end])
+    with pytest.raises(_abi.MalformedError, match="trailing bytes"):
+        _abi.parse_record(status, data + b"\0")
+
+
+def test_an_eval_with_every_default_sends_the_record_the_long_form_makes():
+    assert _abi.encode_request(b"return 1") == record(b"return 1")
+    assert _abi.encode_request(b"x", keep_globals=True) == record(b"x", flags=1)
+    assert _abi.encode_request(b"x", name=b"n", args=[b"a"]) == record(b"x", name=b"n", args=[b"a"])

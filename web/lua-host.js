@@ -301,7 +301,7 @@ export class LuaHost {
     // One eval at a time (ABI §1): a host function, or a second runAsync while
     // one waits, must not start another.
     if (this.running) throw new Error("an eval of this instance is under way (one at a time; a host function cannot start one)");
-    const merged = new Map([...this.modules, ...modulesOf(modules, "modules")]);
+    const merged = modules === null ? this.modules : new Map([...this.modules, ...modulesOf(modules, "modules")]);
     const request = {
       flags: keepGlobals ? KEEP_GLOBALS : 0,
       name: bytesOf(name ?? ""), code: bytesOf(code), stdin: bytesOf(stdin ?? ""), args: args.map(bytesOf),
@@ -335,9 +335,12 @@ export class LuaHost {
     const ptr = this.words.getUint32(this.buffer, true);
     const len = this.words.getUint32(this.buffer + 4, true);
     const raw = parseRecord(status, memory.subarray(ptr, ptr + len));
+    const output = textOf(raw.output);
+    const stderr = textOf(raw.stderr);
+    // Text, and the exact bytes in base64 for bytes that are not UTF-8 (text then has U+FFFD).
     return {
-      ...textAndBase64("output", raw.output),
-      ...textAndBase64("stderr", raw.stderr),
+      output: output ?? lossyText(raw.output), outputBase64: output === null ? wireValue(raw.output).b : null,
+      stderr: stderr ?? lossyText(raw.stderr), stderrBase64: stderr === null ? wireValue(raw.stderr).b : null,
       values: status === STATUS.SUCCESS ? raw.values.map(wireValue) : [],
       error: status === STATUS.SUCCESS ? null : errorFor(status, raw.message, raw.traceback),
       stats: {
@@ -362,13 +365,6 @@ export class LuaHost {
   }
 
   collectGarbage() { this.exports.run_gc(); }
-}
-
-// {name: text, nameBase64: null}, or for bytes that are not UTF-8
-// {name: text with U+FFFD, nameBase64: the exact bytes}.
-function textAndBase64(name, bytes) {
-  const text = textOf(bytes);
-  return { [name]: text ?? lossyText(bytes), [name + "Base64"]: text === null ? wireValue(bytes).b : null };
 }
 
 export { HomeStore, ROOT_ID };

@@ -21,7 +21,7 @@ pub fn build(b: *std.Build) void {
     // faster in Chromium. The compiler, run once per eval, is built for size
     // instead (-20 KB; a 260 KB source compiles ~8% slower): together they
     // keep lua.wasm well under its size target (bench/README.md).
-    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lvm.c"}, .flags = &(flags ++ [_][]const u8{ "-include", "src/lvm_budget.h", "-O3" }) });
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lvm.c"}, .flags = &(flags ++ [_][]const u8{ "-include", "src/lvm_budget.h", "-include", "src/lvm_home.h", "-O3" }) });
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_compiler, .flags = &(flags ++ [_][]const u8{"-Os"}) });
     // The base library's dofile/loadfile are removed at run time; pointing
     // them away from luaL_loadfilex keeps stdio's file code out of the link.

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import os
 import secrets
+import struct
 from importlib import metadata
 import tempfile
 import threading
@@ -28,6 +29,8 @@ from ._bridge import BridgeImports, HomeBridge
 from ._host import HostFunctions
 
 _TICK_S = 0.01
+# ABI §2: where `compute` leaves its result record, at the start of the buffer.
+_HEADER = struct.Struct("<II")
 _engine_lock = threading.Lock()
 _engine: wasmtime.Engine | None = None
 _modules: dict[str, wasmtime.Module] = {}
@@ -181,6 +184,8 @@ class WasmtimeEngine(BridgeImports):
         self._compute = exports["compute"]
         self._compute_ref = ctypes.byref(self._compute._func)
         self._compute_args = (ffi.wasmtime_val_raw_t * 2)()
+        self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
+        self._trap_ref = ctypes.byref(self._trap)
         self._stats = exports["get_memory_stats"]
         self._gc = exports["run_gc"]
         exports["_initialize"](self._store)
@@ -230,10 +235,16 @@ class WasmtimeEngine(BridgeImports):
         finally:
             self._store.set_epoch_deadline(2**62)
             self._host.end_eval()
-        header = self._read(self._buffer, 8)
-        ptr = int.from_bytes(header[:4], "little")
-        length = int.from_bytes(header[4:], "little")
-        return status, self._read(ptr, length)
+        # One look at the memory for the header and the record it points to (ABI §2).
+        context = self._store._context()
+        size = ffi.wasmtime_memory_data_size(context, self._memory_ref)
+        base = ctypes.addressof(ffi.wasmtime_memory_data(context, self._memory_ref).contents)
+        if self._buffer + _HEADER.size > size:
+            raise _abi.MalformedError("the result header is outside the module's memory")
+        ptr, length = _HEADER.unpack(ctypes.string_at(base + self._buffer, _HEADER.size))
+        if ptr + length > size:
+            raise _abi.MalformedError(f"address {ptr + length} is outside the module's memory")
+        return status, ctypes.string_at(base + ptr, length)
 
     def _call_compute(self, request_len: int) -> int:
         """`compute(buffer, request_len)` through wasmtime's unchecked call: the
@@ -241,13 +252,15 @@ class WasmtimeEngine(BridgeImports):
         args = self._compute_args
         args[0].i32 = self._buffer
         args[1].i32 = request_len
-        trap = ctypes.POINTER(ffi.wasm_trap_t)()
-        error = ffi.wasmtime_func_call_unchecked(self._store._context(), self._compute_ref, args, 2, ctypes.byref(trap))
+        error = ffi.wasmtime_func_call_unchecked(self._store._context(), self._compute_ref, args, 2, self._trap_ref)
         if error:
             maybe_raise_last_exn()
             raise wasmtime.WasmtimeError._from_ptr(error)
-        if trap:
-            trap_obj = wasmtime.Trap._from_ptr(trap)
+        if self._trap:
+            trap_obj = wasmtime.Trap._from_ptr(self._trap)
+            # The Trap owns that pointer now; the next call gets an empty one.
+            self._trap = ctypes.POINTER(ffi.wasm_trap_t)()
+            self._trap_ref = ctypes.byref(self._trap)
             maybe_raise_last_exn()
             raise trap_obj
         return args[0].i32

@@ -20,6 +20,8 @@ _MiB = 1024 * 1024
 # ABI §2: the buffer holds the largest code and input, and this much more for the rest
 # of a request.
 _REQUEST_ROOM_BYTES = 64 * 1024
+# eval's default arguments: one object, so that the common eval checks nothing.
+_NO_ARGS: tuple = ()
 
 
 def _as_bytes(value, what: str) -> bytes:
@@ -146,7 +148,7 @@ class Sandbox:
         """A read-only view of `_home` as Python values (str/bytes, int, float, bool, dict, list)."""
         return HomeView(self._store)
 
-    def eval(self, code: str | bytes, *, stdin: str | bytes | None = None, args=(),
+    def eval(self, code: str | bytes, *, stdin: str | bytes | None = None, args=_NO_ARGS,
              name: str | bytes | None = None, keep_globals: bool = False,
              modules: Mapping | None = None) -> Result:
         """Runs `code` as `lua NAME ARGS... < STDIN` would run that file (zig/ABI.md §2.2)
@@ -160,31 +162,27 @@ class Sandbox:
         `require`, over the Sandbox's own.
         Lua errors and limits come back in `Result.error`; they never raise. Arguments of the
         wrong type raise TypeError or ValueError."""
-        code = _as_bytes(code, "code")
+        code = code.encode("utf-8") if type(code) is str else _as_bytes(code, "code")
         stdin = b"" if stdin is None else _as_bytes(stdin, "stdin")
-        if isinstance(args, (str, bytes, bytearray, memoryview)) or not isinstance(args, Sequence):
-            raise TypeError(f"args must be a sequence of str or bytes, not {type(args).__name__}")
-        args = [_as_bytes(a, f"args[{i}]") for i, a in enumerate(args)]
+        if args is not _NO_ARGS:
+            if isinstance(args, (str, bytes, bytearray, memoryview)) or not isinstance(args, Sequence):
+                raise TypeError(f"args must be a sequence of str or bytes, not {type(args).__name__}")
+            args = [_as_bytes(a, f"args[{i}]") for i, a in enumerate(args)]
         name = b"" if name is None else _as_bytes(name, "name")
         if b"\0" in name:
             raise ValueError("name must not contain a NUL byte")
-        if not isinstance(keep_globals, bool):
+        if keep_globals is not False and keep_globals is not True:
             raise TypeError(f"keep_globals must be a bool, not {type(keep_globals).__name__}")
-        modules = {**self._modules, **_modules(modules, "modules")}
+        modules = self._modules if modules is None else {**self._modules, **_modules(modules, "modules")}
         self._check_not_inside()
         with self._lock:
             if self._closed:
                 raise SandboxClosed("this Sandbox is closed")
             # The module refuses these too (ABI §2); refusing here first keeps an
             # oversized request out of the module's memory.
-            code_bytes = len(code) + sum(len(s) for s in modules.values())
-            for what, size, limit in (("code" if not modules else "code and its modules", code_bytes,
-                                       self.limits.code_bytes_max),
-                                      ("input", len(stdin), self.limits.input_bytes_max)):
-                if size > limit:
-                    verb = "are" if what == "code and its modules" else "is"
-                    return Result(error=error_for(
-                        _abi.ERROR_INVALID_SIZE, f"the {what} {verb} {size} bytes; the limit is {limit}"))
+            code_bytes = len(code) + sum(len(s) for s in modules.values()) if modules else len(code)
+            if code_bytes > self.limits.code_bytes_max or len(stdin) > self.limits.input_bytes_max:
+                return self._too_large(code_bytes, len(stdin), bool(modules))
             request = _abi.encode_request(code, name=name, stdin=stdin, args=args, keep_globals=keep_globals,
                                           modules=list(modules.items()))
             if len(request) > self._engine.buffer_size:
@@ -197,6 +195,16 @@ class Sandbox:
                 return self._run(request)
             finally:
                 self._eval_thread = None
+
+    def _too_large(self, code_bytes: int, stdin_bytes: int, with_modules: bool) -> Result:
+        for what, size, limit in (("code and its modules" if with_modules else "code", code_bytes,
+                                   self.limits.code_bytes_max),
+                                  ("input", stdin_bytes, self.limits.input_bytes_max)):
+            if size > limit:
+                verb = "are" if with_modules and what != "input" else "is"
+                return Result(error=error_for(
+                    _abi.ERROR_INVALID_SIZE, f"the {what} {verb} {size} bytes; the limit is {limit}"))
+        raise AssertionError("called for a request within the limits")
 
     async def eval_async(self, code: str | bytes, **kwargs) -> Result:
         """`eval` in a worker thread, so that the event loop goes on meanwhile; async host
@@ -247,7 +255,7 @@ class Sandbox:
         if status != _abi.SUCCESS:
             error = error_for(status, raw.message.decode("utf-8", "replace"),
                               raw.traceback.decode("utf-8", "replace"))
-        values = [_abi.to_python(v) for v in raw.values]
+        values = [_abi.to_python(v) for v in raw.values] if raw.values else []
         return Result(raw.output, values, error, stats, raw.values, raw.stderr)
 
     def _bridge_failure(self, exc: Exception) -> tuple[int, str]:

@@ -561,7 +561,7 @@ fn newIndex(Lopt: ?*lua.State) callconv(.c) c_int {
 /// the general path's checks; false (and nothing done) for anything else.
 fn storeScalarInPlace(L: *lua.State, s: c_int) bool {
     const info: *Info = @ptrCast(@alignCast(c.lua_touserdata(L, s)));
-    if (!info.loaded or committing or info.detached or info.depth != 0) return false;
+    if (!takesPlainWrite(info)) return false;
     const key_type = c.lua_type(L, 2);
     if (key_type != lua.TSTRING and !(key_type == lua.TNUMBER and lua.isInteger(L, 2))) return false;
     const val_type = c.lua_type(L, 3);
@@ -580,6 +580,32 @@ fn storeScalarInPlace(L: *lua.State, s: c_int) bool {
     lua.pop(L, 1);
     markDirty(L, s, info, 2, .in_place);
     return true;
+}
+
+/// A table whose scalar writes over scalars need none of `store`'s checks:
+/// loaded, a root (no table above it can be removed), not removed, and not
+/// while the writes are sent.
+fn takesPlainWrite(info: *const Info) bool {
+    return info.loaded and !committing and !info.detached and info.depth == 0;
+}
+
+/// For the VM's write path (src/lvm_home.h): `f` is the proxies' __newindex,
+/// `state` the Info of its upvalue, and a scalar written over a scalar that
+/// this eval has already marked dirty needs nothing but the cache's slot.
+fn plainWrite(f: lua.CFn, state: *const anyopaque) callconv(.c) c_int {
+    if (f != guarded(newIndex)) return 0;
+    const info: *const Info = @ptrCast(@alignCast(state));
+    return @intFromBool(info.touched and takesPlainWrite(info));
+}
+
+const uv_cache: c_int = UV_CACHE;
+const uv_dirty: c_int = UV_DIRTY;
+
+// Called from C (src/lvm_home.h), not by hosts: hidden from the exports.
+comptime {
+    @export(&plainWrite, .{ .name = "wc_ext_plain_write", .visibility = .hidden });
+    @export(&uv_cache, .{ .name = "wc_ext_uv_cache", .visibility = .hidden });
+    @export(&uv_dirty, .{ .name = "wc_ext_uv_dirty", .visibility = .hidden });
 }
 
 /// t[key] = value for the state at `s`.

@@ -8,6 +8,10 @@
 #define LUA_CORE
 
 #include "lprefix.h"
+
+#include <stdint.h>
+#include <string.h>
+
 #include "lua.h"
 #include "lgc.h"
 #include "lobject.h"
@@ -56,4 +60,77 @@ lua_Integer wc_restore_fields (lua_State *L, int ti, int ci) {
     }
   }
   return found;
+}
+
+
+/*
+** A snapshot of a table's slots, byte for byte, taken after a restore: when the
+** next restore finds the same bytes at the same place, the eval changed nothing
+** in that table and its fields need no comparing. Equal bytes are equal keys and
+** values (an object is never moved, and one still held by the pristine copy is
+** never freed); bytes that differ only in padding merely send the table through
+** the field by field restore.
+*/
+typedef struct Snapshot {
+  const Node *node;
+  const TValue *array;
+  unsigned int nodesize;
+  unsigned int asize;
+} Snapshot;
+
+static size_t node_bytes (const Snapshot *s) { return s->nodesize * sizeof(Node); }
+static size_t array_bytes (const Snapshot *s) { return s->asize * sizeof(TValue); }
+
+static void describe (Table *t, Snapshot *s) {
+  s->node = t->node;
+  s->array = t->array;
+  s->nodesize = cast_uint(sizenode(t));
+  s->asize = luaH_realasize(t);
+}
+
+/* wasi-libc's memcmp goes byte by byte: this compares 8 bytes at a time. */
+static int same_bytes (const char *a, const char *b, size_t n) {
+  size_t i;
+  for (i = 0; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    memcpy(&x, a + i, 8);
+    memcpy(&y, b + i, 8);
+    if (x != y) return 0;
+  }
+  for (; i < n; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
+}
+
+/* Records the slots of the table at 'ti' into the snapshot at 'si' when it has
+** their size; otherwise pushes a new snapshot and returns 1. */
+int wc_table_snapshot (lua_State *L, int ti, int si) {
+  Table *t = (Table *)lua_topointer(L, ti);
+  Snapshot now;
+  size_t size;
+  int fresh;
+  char *s = (char *)lua_touserdata(L, si);
+  describe(t, &now);
+  size = sizeof(Snapshot) + node_bytes(&now) + array_bytes(&now);
+  fresh = s == NULL || lua_rawlen(L, si) != size;
+  if (fresh) s = (char *)lua_newuserdatauv(L, size, 0);
+  memcpy(s, &now, sizeof(Snapshot));
+  memcpy(s + sizeof(Snapshot), t->node, node_bytes(&now));
+  memcpy(s + sizeof(Snapshot) + node_bytes(&now), t->array, array_bytes(&now));
+  return fresh;
+}
+
+/* Whether the table at 'ti' holds what the snapshot at 'si' recorded; 0 when
+** 'si' is not a snapshot (the table has none yet). */
+int wc_table_unchanged (lua_State *L, int ti, int si) {
+  Table *t = (Table *)lua_topointer(L, ti);
+  const char *s = (const char *)lua_touserdata(L, si);
+  Snapshot was, now;
+  if (s == NULL) return 0;
+  memcpy(&was, s, sizeof(Snapshot));
+  describe(t, &now);
+  if (was.node != now.node || was.array != now.array ||
+      was.nodesize != now.nodesize || was.asize != now.asize) return 0;
+  return same_bytes(s + sizeof(Snapshot), (const char *)t->node, node_bytes(&now)) &&
+         same_bytes(s + sizeof(Snapshot) + node_bytes(&now), (const char *)t->array, array_bytes(&now));
 }

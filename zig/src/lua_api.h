@@ -20,3 +20,5 @@ void wc_hook_set(lua_State *L, int mask, int count);
 void wc_ext_enter(lua_State *L);
 void wc_ext_leave(lua_State *L);
 lua_Integer wc_restore_fields(lua_State *L, int ti, int ci);
+int wc_table_snapshot(lua_State *L, int ti, int si);
+int wc_table_unchanged(lua_State *L, int ti, int si);

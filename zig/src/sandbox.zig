@@ -32,6 +32,8 @@ pub var random_seed_fixed = false;
 var memory_warned = false;
 
 var key_pristine: u8 = 0;
+/// A pristine copy's record of its table's slots after the last restore.
+var key_snapshot: u8 = 0;
 var key_randomseed: u8 = 0;
 var key_string_metatable: u8 = 0;
 /// The strings `string.dump` returned in this eval: the binary chunks `load` accepts.
@@ -147,6 +149,27 @@ fn recordPristine(L: *lua.State) void {
     c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_pristine);
 }
 
+/// Puts back the fields of the table at `t` from its pristine copy at `copy`,
+/// then records the table's slots for the next restore.
+fn restoreFields(L: *lua.State, t: c_int, copy: c_int) void {
+    const kept = c.wc_restore_fields(L, t, copy);
+    if (kept != copyLength(L, copy)) {
+        c.lua_pushnil(L);
+        while (c.lua_next(L, copy) != 0) {
+            if (c.lua_type(L, -2) == lua.TLIGHTUSERDATA) {
+                lua.pop(L, 1);
+                continue;
+            }
+            c.lua_pushvalue(L, -2);
+            c.lua_rotate(L, -2, 1);
+            c.lua_rawset(L, t);
+        }
+    }
+    _ = c.lua_rawgetp(L, copy, &key_snapshot);
+    if (c.wc_table_snapshot(L, t, -1) != 0) c.lua_rawsetp(L, copy, &key_snapshot);
+    lua.pop(L, 1);
+}
+
 /// Gives the state back the environment `init` recorded, so nothing of one
 /// eval (globals, changed libraries, metatables) reaches the next. One pass
 /// puts back what changed; a second, rarely needed, what was deleted.
@@ -157,19 +180,12 @@ pub fn restore(L: *lua.State) void {
     while (c.lua_next(L, pristine) != 0) {
         const copy = c.lua_gettop(L);
         const t = copy - 1;
-        const kept = c.wc_restore_fields(L, t, copy);
-        if (kept != copyLength(L, copy)) {
-            c.lua_pushnil(L);
-            while (c.lua_next(L, copy) != 0) {
-                if (c.lua_type(L, -2) == lua.TLIGHTUSERDATA) {
-                    lua.pop(L, 1);
-                    continue;
-                }
-                c.lua_pushvalue(L, -2);
-                c.lua_rotate(L, -2, 1);
-                c.lua_rawset(L, t);
-            }
-        }
+        // A table whose slots hold the bytes they held after the last restore
+        // needs nothing: most libraries, in most evals (src/lrestore.c).
+        _ = c.lua_rawgetp(L, copy, &key_snapshot);
+        const unchanged = c.wc_table_unchanged(L, t, -1) != 0;
+        lua.pop(L, 1);
+        if (!unchanged) restoreFields(L, t, copy);
         if (c.lua_getmetatable(L, t) != 0) {
             lua.pop(L, 1);
             c.lua_pushnil(L);
