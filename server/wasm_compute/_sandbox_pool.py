@@ -6,12 +6,11 @@ from a fresh global environment and `_home` is the only state that outlives it (
 So each Sandbox of the pool keeps its instance across requests, with a MemoryStore of its own
 that holds the request's `_home` and is emptied when the Sandbox comes back.
 
-Two things of an instance do outlive a request, and the pool bounds both: its linear memory
-(WebAssembly memory never shrinks, so a Sandbox whose Lua heap peaked past `heap_bytes_max`
-in an eval is closed instead of kept), and the instance itself after an exception
-that was not an eval's answer (closed too; the Sandbox replaces its instance after a trap or
-timeout by itself). `os.clock` counts from the Sandbox's start, as it does for any long-lived
-Sandbox, so a script measures time by differences of it.
+What does outlive a request is the instance's own, and the pool bounds it: its linear memory
+never shrinks, so a Sandbox whose Lua heap peaked past `heap_bytes_max` in an eval is closed
+instead of kept, and so is one whose borrower raised (an eval that trapped or timed out has
+already had its instance replaced by the Sandbox). `os.clock` counts from the Sandbox's start,
+as in any long-lived Sandbox: a script times itself by differences of it.
 """
 
 from __future__ import annotations
@@ -31,33 +30,39 @@ HEAP_BYTES_MAX = 8 * _MiB  # a Sandbox whose Lua heap peaked past this is not ke
 
 
 class SandboxPool:
-    """Sandboxes made by `make(store)` on demand, each over its own MemoryStore, kept idle
-    (at most `idle_max`) between the requests that borrow them. Safe from many threads; one
-    borrower at a time per Sandbox."""
+    """Sandboxes made by `make(store, limits)`, each over its own MemoryStore. Those with the
+    pool's `limits` are kept idle (at most `idle_max`) between the requests that borrow them; a
+    request with other limits gets a Sandbox of its own, closed after it. Safe from many
+    threads; one borrower at a time per Sandbox."""
 
-    def __init__(self, make: Callable[[MemoryStore], Sandbox], *, idle_max: int = IDLE_SANDBOXES_MAX,
-                 heap_bytes_max: int = HEAP_BYTES_MAX):
+    def __init__(self, make: Callable[[MemoryStore, dict], Sandbox], limits: dict, *,
+                 idle_max: int = IDLE_SANDBOXES_MAX, heap_bytes_max: int = HEAP_BYTES_MAX):
         self._make = make
+        self.limits = limits
         self._idle: list[Borrowed] = []
         self._lock = threading.Lock()
         self.idle_max = idle_max
         self.heap_bytes_max = heap_bytes_max
 
     @contextlib.contextmanager
-    def sandbox(self, home: list | None = None) -> Iterator["Borrowed"]:
-        """A Sandbox and its store, which holds `home` (entries of _homejson.parse), or
-        nothing. The caller reads what it needs of the store before the block ends."""
-        with self._lock:
-            borrowed = self._idle.pop() if self._idle else None
+    def sandbox(self, home: list | None = None, limits: dict | None = None) -> Iterator["Borrowed"]:
+        """A Sandbox with `limits` (None: the pool's) and its store, which holds `home`
+        (entries of _homejson.parse), or nothing. The caller reads what it needs of the store
+        before the block ends."""
+        pooled = limits is None or limits == self.limits
+        borrowed = None
+        if pooled:
+            with self._lock:
+                borrowed = self._idle.pop() if self._idle else None
         if borrowed is None:
             store = MemoryStore()
-            borrowed = Borrowed(self._make(store), store)
+            borrowed = Borrowed(self._make(store, self.limits if limits is None else limits), store)
         keep = False
         try:
             if home:
                 borrowed.store.replace_tree(home)
             yield borrowed
-            keep = borrowed.heap_peak_bytes <= self.heap_bytes_max
+            keep = pooled and borrowed.heap_peak_bytes <= self.heap_bytes_max
         finally:
             self._give_back(borrowed, keep)
 

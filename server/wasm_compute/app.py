@@ -182,7 +182,7 @@ def create_app(config: dict | None = None) -> Flask:
     shares = open_shares(cfg)
     # Warm Sandboxes for the runs (_sandbox_pool.py); the lambda reads the module's Sandbox when
     # the pool needs a new one, so a test that replaces it is obeyed.
-    sandboxes = SandboxPool(lambda store: Sandbox(home=store, **limits))
+    sandboxes = SandboxPool(lambda store, run_limits: Sandbox(home=store, **run_limits), limits)
     app.extensions["wasm_compute"] = {"web_dir": web_dir, "shares": shares, "limits": limits,
                                       "sandboxes": sandboxes}
 
