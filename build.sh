@@ -195,8 +195,20 @@ postgresql_installed() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
 }
 
+# wrk (Debian's package): the benchmark's HTTP load generator (bench/harness/httpload.py), one
+# event loop in C, so that the client takes little of the cores it shares with the server.
+wrk_installed() {
+  command -v wrk >/dev/null && return
+  step "installing wrk (Debian)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+}
+
 build() {
   postgresql_installed
+  wrk_installed
   python_env
   lua_source
   web_packages
