@@ -174,29 +174,35 @@ npm_package() {
   (cd build && npm pack ./npm --silent >/dev/null)
 }
 
-# The browser tests drive Debian's Chromium (Playwright's own download does not work here).
-chromium_installed() {
-  command -v chromium >/dev/null && return
-  step "installing chromium (Debian)"
+# Debian's package $1, from apt-get (through sudo unless root).
+debian_package() {
+  step "installing $1 (Debian)"
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null
+}
+
+# The browser tests drive Debian's Chromium (Playwright's own download does not work here).
+chromium_installed() {
+  command -v chromium >/dev/null || debian_package chromium
 }
 
 # PostgreSQL's server programs (Debian's package): the tests and the benchmark start throwaway
 # clusters of their own with them (tests/pgcluster.py); nothing runs as a service.
 postgresql_installed() {
-  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return
-  step "installing postgresql (Debian)"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || debian_package postgresql
+}
+
+# wrk: the benchmark's HTTP load generator (bench/harness/httpload.py), one event loop in C, so
+# that the client takes little of the cores it shares with the server.
+wrk_installed() {
+  command -v wrk >/dev/null || debian_package wrk
 }
 
 build() {
   postgresql_installed
+  wrk_installed
   python_env
   lua_source
   web_packages

@@ -13,7 +13,10 @@ reading the whole response. Any wrong answer is counted and makes the exit statu
 timings themselves are only reported.
 
 Scenarios: POST /api/run with a trivial script; POST /api/share with a new code each time
-(one write each); GET /api/share/<id> of those shares.
+(one write each); GET /api/share/<id> of those shares. The client's CPU column is what this
+process spent per second: client threads in Python cost about as much as the server, so their
+req/s is a floor. When wrk is installed (build.sh installs it), a last row measures POST /api/run
+again from wrk (harness/httpload.py, as bench/run does), whose client costs a few per cent of a core.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+WRK_SECONDS = 5  # the wrk row's length
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import httpload  # noqa: E402  (bench/ is on the path now)
 
 
 def start_server(data_dir: str, *options: str) -> tuple[subprocess.Popen, str]:
@@ -88,7 +94,7 @@ class Connection:
 
 def run_scenario(host, port, clients, requests, make_request, check):
     """make_request(c, i) -> (method, path, body); check(c, i, status, body) -> error text or
-    None. Returns (latencies in s, errors, wall time in s)."""
+    None. Returns (latencies in s, errors, wall time in s, this process's CPU time in s)."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -126,9 +132,10 @@ def run_scenario(host, port, clients, requests, make_request, check):
         t.start()
     start.wait()
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     for t in threads:
         t.join()
-    return latencies, errors, time.perf_counter() - t0
+    return latencies, errors, time.perf_counter() - t0, time.process_time() - cpu0
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -179,7 +186,7 @@ def main(argv=None) -> int:
 
     def get_check(c, i, status, body):
         want = f"-- load {run_id} client {c} request {i}\nreturn {i}\n"
-        if status != 200 or body != {"id": shares[(c, i)], "code": want}:
+        if status != 200 or body != {"id": shares[(c, i)], "code": want, "input": ""}:
             return f"{status} {str(body)[:200]}"
         return None
 
@@ -189,21 +196,29 @@ def main(argv=None) -> int:
         run_scenario(host, port, 2, 10, run_request, lambda *a: None)
         print(f"server: {url} ({'given' if args.url else 'wasm-compute serve, --workers ' + str(os.cpu_count() or 1)})")
         print(f"{args.clients} clients x {args.requests} requests each, keep-alive, {os.cpu_count()} CPUs\n")
-        print(f"{'scenario':<34} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+        print(f"{'scenario':<34} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+              f" {'client CPU':>10}")
         for name, make, check in (
             ("POST /api/run  (return 1 + 1)", run_request, run_check),
             ("POST /api/share (a new code)", share_request, share_check),
             ("GET  /api/share/<id>", get_request, get_check),
         ):
-            latencies, errors, wall = run_scenario(host, port, args.clients, args.requests, make, check)
+            latencies, errors, wall, cpu = run_scenario(host, port, args.clients, args.requests, make, check)
             latencies.sort()
             total = args.clients * args.requests
             print(f"{name:<34} {total:>8} {len(errors):>6} {len(latencies) / wall:>8.0f} "
                   f"{percentile(latencies, 50) * 1000:>8.1f} {percentile(latencies, 99) * 1000:>8.1f} "
-                  f"{(latencies[-1] if latencies else float('nan')) * 1000:>8.1f}")
+                  f"{(latencies[-1] if latencies else float('nan')) * 1000:>8.1f} {cpu / wall:>10.2f}")
             for e in errors[:5]:
                 print(f"    {e}")
             failed = failed or bool(errors)
+        if httpload.wrk_missing() is None:
+            load = httpload.run(url, {"code": "return 1 + 1"}, '"values":[{"i":"2"}]', connections=args.clients,
+                                seconds=WRK_SECONDS)
+            print(f"{'POST /api/run  (wrk)':<34} {load.requests:>8} {load.wrong + load.socket_errors:>6} "
+                  f"{load.rps:>8.0f} {load.p50_ms:>8.1f} {load.p99_ms:>8.1f} {load.max_ms:>8.1f} "
+                  f"{load.client_cpu_s / load.seconds:>10.2f}")
+            failed = failed or bool(load.wrong + load.socket_errors)
     finally:
         if proc is not None:
             proc.terminate()
@@ -214,7 +229,8 @@ def main(argv=None) -> int:
                 proc.wait()
         if tmp is not None:
             tmp.cleanup()
-    print("\nreq/s: answers received / wall time of the scenario; latencies from sending to the last byte.")
+    print("\nreq/s: answers received / wall time of the scenario; latencies from sending to the last byte;"
+          " client CPU: the client's CPU seconds per second.")
     return 1 if failed else 0
 
 

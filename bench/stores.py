@@ -9,9 +9,10 @@
    PostgreSQL home take turns (the file's lock, the home's row lock); four PostgreSQL homes do
    not wait for each other; four MemoryStores are four separate homes. Each shared counter
    must end at the number of evals counted, or the run fails (exit 1).
-2. `POST /api/run` requests per second from 8 keep-alive clients (threads of this process, as
-   bench/load_server.py) against `wasm-compute serve --workers 1` (waitress) and `--workers 2`
-   (gunicorn), shares in SQLite.
+2. `POST /api/run` requests per second, p50 and p99 from wrk (8 keep-alive connections,
+   harness/httpload.py) against `wasm-compute serve --workers 1` (waitress), `--workers 2` and
+   `--workers 3` (gunicorn), shares in SQLite, for --seconds each; with the CPU the client and
+   the server spent per second of load (the client shares the cores).
 
 PostgreSQL is a throwaway cluster of the run's own (tests/pgcluster.py) with fsync on, as in
 production; SQLite is a file under a temporary directory, in WAL mode as the store sets it.
@@ -26,15 +27,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server"), str(ROOT / "tests"), str(Path(__file__).parent)]
+from harness import httpload  # noqa: E402  (bench/ is on the path now)
 
 RMW = "_home.n = (_home.n or 0) + 1"
 PROCESSES = 4
-CLIENTS = 8
-REQUESTS = 400  # per client and server
+CLIENTS = 8  # wrk's keep-alive connections
+WORKERS = (1, 2, 3)  # serve --workers: waitress, then gunicorn
 
 
 def evals_for(kind, where, home, seconds, start, counts):
@@ -87,28 +88,18 @@ def measure(kind: str, where: str | None, homes: list[str], seconds: float) -> t
     return total / seconds, ""
 
 
-def api_rps(workers: int) -> tuple[float, float, str]:
-    """(requests/s, p99 ms, problem) of POST /api/run against `serve --workers N`."""
-    import load_server
-
+def api_rps(workers: int, seconds: float) -> tuple[str, str]:
+    """(the figure, a problem or "") of POST /api/run against `serve --workers N`, from wrk
+    (harness/httpload.py)."""
     with tempfile.TemporaryDirectory() as data:
-        proc, url = load_server.start_server(data, "--workers", str(workers))
+        server = httpload.Server(data, workers)
         try:
-            parts = urlsplit(url)
-            body = {"code": "return 1"}
-
-            def check(c, i, status, answer):
-                return None if status == 200 and answer.get("values") == [{"i": "1"}] else f"{status} {answer}"
-
-            load_server.run_scenario(parts.hostname, parts.port, CLIENTS, 20, lambda c, i: ("POST", "/api/run", body),
-                                     check)  # warm every worker
-            latencies, errors, wall = load_server.run_scenario(
-                parts.hostname, parts.port, CLIENTS, REQUESTS, lambda c, i: ("POST", "/api/run", body), check)
+            load = httpload.run(server, {"code": "return 1"}, '"values":[{"i":"1"}]',
+                                connections=CLIENTS, seconds=seconds)
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-    latencies.sort()
-    return len(latencies) / wall, load_server.percentile(latencies, 99) * 1000, "; ".join(errors[:3])
+            server.close()
+    failed = load.wrong + load.socket_errors
+    return load.describe(), f"--workers {workers}: {failed} requests failed" if failed else ""
 
 
 def main(argv=None) -> int:
@@ -142,14 +133,18 @@ def main(argv=None) -> int:
                 print(f"{label}: {rate:,.0f} evals/s", file=sys.stderr, flush=True)
     finally:
         cluster.close()
-    for workers in (1, 2):
-        rps, p99, problem = api_rps(workers)
+    missing = httpload.wrk_missing()
+    for workers in WORKERS:
         server = "waitress" if workers == 1 else "gunicorn"
-        rows.append((f"`POST /api/run`, {CLIENTS} clients, `--workers {workers}` ({server})",
-                     f"{rps:,.0f} requests/s, p99 {p99:.1f} ms"))
+        label = f"`POST /api/run`, {CLIENTS} keep-alive connections, `--workers {workers}` ({server})"
+        if missing:
+            rows.append((label, f"n/a: {missing}"))
+            continue
+        figure, problem = api_rps(workers, args.seconds)
+        rows.append((label, figure))
         if problem:
             problems.append(problem)
-        print(f"--workers {workers}: {rps:,.0f} requests/s", file=sys.stderr, flush=True)
+        print(f"--workers {workers}: {figure}", file=sys.stderr, flush=True)
 
     load = os.getloadavg()
     print(f"| what | figure |\n|---|---:|")

@@ -49,4 +49,4 @@ SANDBOX_NEW_MS_MAX = 5
 CLI_RUN_MS_MAX = 250
 WASM_RAW_KB_MAX = 300
 WASM_GZIP_KB_MAX = 110
-API_RPS_MIN = 500
+API_RPS_MIN = 2000  # issue 13: `POST /api/run` on a 2-core machine, the multi-process server

@@ -64,6 +64,7 @@ from werkzeug.security import safe_join
 
 from . import _homejson
 from ._sandbox import Sandbox
+from ._sandbox_pool import SandboxPool
 from ._store import MemoryStore, StoreError
 from ._shares_postgres import PostgresShareStore
 from ._wire import base64_unless_text, encode_value
@@ -179,7 +180,11 @@ def create_app(config: dict | None = None) -> Flask:
               "input_bytes_max": cfg["MAX_INPUT_BYTES"], **cfg["SANDBOX_LIMITS"]}
     Sandbox(**limits).close()  # a bad limit fails here, not at the first run; loads the module
     shares = open_shares(cfg)
-    app.extensions["wasm_compute"] = {"web_dir": web_dir, "shares": shares, "limits": limits}
+    # Warm Sandboxes for the runs (_sandbox_pool.py); the lambda reads the module's Sandbox when
+    # the pool needs a new one, so a test that replaces it is obeyed.
+    sandboxes = SandboxPool(lambda store, run_limits: Sandbox(home=store, **run_limits), limits)
+    app.extensions["wasm_compute"] = {"web_dir": web_dir, "shares": shares, "limits": limits,
+                                      "sandboxes": sandboxes}
 
     app.json.sort_keys = False
     app.url_map.merge_slashes = False  # "//etc/passwd" is a 404, not a redirect
@@ -268,16 +273,16 @@ def create_app(config: dict | None = None) -> Flask:
         if name is not None and b"\0" in name:
             raise ApiError(400, 'the field "name" must not contain a NUL character')
         modules = modules_field(body, len(code))
-        store = MemoryStore()
         home = body.get("home")
+        entries = None
         if home is not None:
             try:
-                _homejson.load(store, home)
-            except (_homejson.HomeJSONError, StoreError) as e:
+                entries = _homejson.parse(home)
+            except _homejson.HomeJSONError as e:
                 raise ApiError(400, str(e)) from None
-        with Sandbox(home=store, **limits) as sb:
+        with sandboxes.sandbox(entries) as sb:
             r = sb.eval(code, stdin=stdin, args=args, name=name, modules=modules)
-            final_home = _homejson.dump(store)
+            final_home = _homejson.dump(sb.store)
         return {
             "output": r.output,
             "output_b64": base64_unless_text(r.output_bytes),
