@@ -186,7 +186,11 @@ def test_a_client_that_used_its_cpu_time_waits_until_it_is_paid_back():
 def test_shares_have_a_rate_and_a_daily_byte_cap_per_client():
     clock, wall = Clock(), Clock(3 * 86_400 + 86_000.0)  # 400 s before a UTC midnight
     adm = Admission(client_shares_per_minute=3, client_share_bytes_per_day=100, clock=clock, wall_clock=wall)
-    share = lambda addr, size: adm.share({"REMOTE_ADDR": addr, "CONTENT_LENGTH": str(size)}).__enter__()
+
+    def share(addr, size):
+        with adm.share({"REMOTE_ADDR": addr, "CONTENT_LENGTH": str(size)}):
+            pass
+
     for _ in range(3):
         share("192.0.2.1", 10)
     with pytest.raises(Refused) as refused:
@@ -205,16 +209,29 @@ def test_shares_have_a_rate_and_a_daily_byte_cap_per_client():
     share("192.0.2.1", 100)
 
 
+def test_a_share_that_fails_is_given_back():
+    adm = Admission(client_shares_per_minute=1, client_share_bytes_per_day=100, clock=Clock())
+    request = {"REMOTE_ADDR": "192.0.2.1", "CONTENT_LENGTH": "100"}
+    with pytest.raises(ValueError), adm.share(request):
+        raise ValueError("a bad request")
+    with adm.share(request):
+        pass
+    with pytest.raises(Refused), adm.share(request):
+        pass
+
+
 # ---- the clients' state, the settings ------------------------------------------------------
 
 def test_idle_clients_are_forgotten_past_clients_max_and_busy_ones_kept():
     adm = Admission(clients_max=2, client_shares_per_minute=1, clock=Clock())
     with adm.run(env("192.0.2.1")):
-        adm.share(env("192.0.2.2")).__enter__()
-        adm.share(env("192.0.2.3")).__enter__()  # 192.0.2.1 is the oldest but busy: .2 goes
+        with adm.share(env("192.0.2.2")):
+            pass
+        with adm.share(env("192.0.2.3")):  # 192.0.2.1 is the oldest but busy: .2 goes
+            pass
         assert set(adm._clients) == {"192.0.2.1", "192.0.2.3"}
-    with pytest.raises(Refused):
-        adm.share(env("192.0.2.3")).__enter__()  # remembered
+    with pytest.raises(Refused), adm.share(env("192.0.2.3")):  # remembered
+        pass
     assert adm._running == 0
 
 

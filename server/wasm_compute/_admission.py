@@ -203,11 +203,19 @@ class Admission:
     @contextlib.contextmanager
     def share(self, environ: dict):
         """Admits a share of the request's body size (CONTENT_LENGTH) for its client, or raises
-        Refused; the block is the share's handler."""
-        self._admit_share(self.client_of(environ), int(environ.get("CONTENT_LENGTH") or 0))
-        yield
+        Refused; the block is the share's handler. A block that raises (a bad request, a
+        database that is down) gives the share and its bytes back: only stored shares count."""
+        size_bytes = int(environ.get("CONTENT_LENGTH") or 0)
+        client = self._admit_share(self.client_of(environ), size_bytes)
+        try:
+            yield
+        except Exception:
+            with self._lock:
+                client.shares = min(self.share_budget, client.shares + 1)
+                client.day_bytes = max(0, client.day_bytes - size_bytes)  # 0: a new day began meanwhile
+            raise
 
-    def _admit_share(self, key: str, size_bytes: int) -> None:
+    def _admit_share(self, key: str, size_bytes: int) -> _Client:
         with self._lock:
             now = self._clock()
             client = self._client(key, now)
@@ -226,6 +234,7 @@ class Admission:
                                    " per address and day (UTC)", math.ceil((day + 1) * SECONDS_PER_DAY - wall))
             client.shares -= 1
             client.day_bytes += size_bytes
+            return client
 
     # ---- the clients' state ---------------------------------------------------------
 
