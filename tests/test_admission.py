@@ -16,7 +16,7 @@ import pytest
 from servers import serve_process, stop_waitress
 
 from wasm_compute._admission import DEFAULTS, RUN_THREADS_SPARE, Admission, Refused, run_threads_needed
-from wasm_compute.app import create_app
+from wasm_compute.app import CONTENT_SECURITY_POLICY, create_app
 
 
 class Clock:
@@ -360,12 +360,16 @@ def test_share_spam_is_cut_off_and_another_client_still_shares(tmp_path):
     clock = Clock()
     app = create_app({"DATA_DIR": str(tmp_path / "data"), "ADMISSION": {"clock": clock}})
     spammer = app.test_client()
+    # Shares the server refuses as bad requests are not counted.
+    assert {spammer.post("/api/share", json={"code": 1}).status_code for _ in range(20)} == {400}
     statuses = [spammer.post("/api/share", json={"code": f"return {i}"}).status_code for i in range(1000)]
     allowed = DEFAULTS["client_shares_per_minute"]
     assert statuses == [200] * allowed + [429] * (1000 - allowed)
-    r = spammer.post("/api/share", json={"code": "return 'again'"})
+    r = spammer.post("/s/api/share", json={"code": "return 'again'"})  # the page's relative URL, under /s/
     assert (r.status_code, r.headers["Retry-After"]) == (429, str(60 // allowed))
     assert "a minute" in r.get_json()["error"]["message"]
+    assert r.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
     other = app.test_client().post("/api/share", json={"code": "return 'other'"},
                                    environ_base={"REMOTE_ADDR": "127.0.0.2"})
     assert other.status_code == 200

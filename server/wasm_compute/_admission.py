@@ -28,6 +28,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import ipaddress
+import json
 import math
 import threading
 import time
@@ -203,16 +204,21 @@ class Admission:
     @contextlib.contextmanager
     def share(self, environ: dict):
         """Admits a share of the request's body size (CONTENT_LENGTH) for its client, or raises
-        Refused; the block is the share's handler. A block that raises (a bad request, a
-        database that is down) gives the share and its bytes back: only stored shares count."""
+        Refused; the block is the share's handler, and gets a function that gives the share and
+        its bytes back (for a share that was not stored: only stored shares count). A block
+        that raises gives them back too."""
         size_bytes = int(environ.get("CONTENT_LENGTH") or 0)
         client = self._admit_share(self.client_of(environ), size_bytes)
-        try:
-            yield
-        except Exception:
+
+        def give_back():
             with self._lock:
                 client.shares = min(self.share_budget, client.shares + 1)
                 client.day_bytes = max(0, client.day_bytes - size_bytes)  # 0: a new day began meanwhile
+
+        try:
+            yield give_back
+        except Exception:
+            give_back()
             raise
 
     def _admit_share(self, key: str, size_bytes: int) -> _Client:
@@ -295,3 +301,46 @@ def _client_key(address: str) -> str:
     if ip.ipv4_mapped is not None:
         return str(ip.ipv4_mapped)
     return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+
+
+class AdmissionMiddleware:
+    """WSGI middleware: `POST /api/run` runs inside Admission.run, `POST /api/share` inside
+    Admission.share; a refusal is answered here, before the app, as the app answers its errors
+    (`{"error": {"message": ...}}`, with `headers`) and with Retry-After. A share the app does
+    not answer with a 2xx is given back."""
+
+    def __init__(self, wsgi_app, admission: Admission, headers: dict | None = None):
+        self.wsgi_app = wsgi_app
+        self.admission = admission
+        self.headers = list((headers or {}).items())
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST":
+            path = environ.get("PATH_INFO")
+            try:
+                if path == "/api/run":
+                    with self.admission.run(environ):
+                        return self.wsgi_app(environ, start_response)
+                if path == "/api/share":
+                    with self.admission.share(environ) as give_back:
+                        statuses = []
+
+                        def start(status, headers, exc_info=None):
+                            statuses.append(status)
+                            return start_response(status, headers, exc_info)
+
+                        body = self.wsgi_app(environ, start)
+                        if not statuses or not statuses[-1].startswith("2"):
+                            give_back()
+                        return body
+            except Refused as e:
+                return self._refuse(e, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    def _refuse(self, e: Refused, start_response):
+        body = json.dumps({"error": {"message": e.message}}).encode()
+        reason = "Too Many Requests" if e.status == 429 else "Service Unavailable"
+        start_response(f"{e.status} {reason}", [
+            ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+            ("Retry-After", str(e.retry_after_s)), *self.headers])
+        return [body]

@@ -39,7 +39,7 @@ servers, one database: server/README.md). A database that is down makes the requ
 need it 503s with the cause; the rest is served, and service resumes when it is back.
 
 A client over its limits (_admission.py: runs in flight, CPU time, shares) gets a 429, and
-a full server a 503, both with Retry-After, before the handler runs.
+a full server a 503, both with Retry-After, before the request reaches Flask.
 
 The user's mistakes are 4xx with `{"error": {"message": ...}}`; a Lua error (or a
 limit) is a 200 whose `error` is set; anything unexpected is a 500 with
@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import hashlib
 import json
 import mimetypes
@@ -69,7 +68,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.security import safe_join
 
 from . import _homejson
-from ._admission import Admission, Refused, run_threads_needed
+from ._admission import Admission, AdmissionMiddleware, run_threads_needed
 from ._sandbox import Sandbox
 from ._store import MemoryStore, StoreError
 from ._shares_postgres import PostgresShareStore
@@ -198,7 +197,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.json.sort_keys = False
     app.url_map.merge_slashes = False  # "//etc/passwd" is a 404, not a redirect
-    app.wsgi_app = _ShareAlias(app.wsgi_app)
+    # Admission first (after /s/ paths are resolved), so that a refusal costs the least.
+    app.wsgi_app = _ShareAlias(AdmissionMiddleware(app.wsgi_app, admission, SECURITY_HEADERS))
 
     # ---- errors -------------------------------------------------------------
 
@@ -210,12 +210,6 @@ def create_app(config: dict | None = None) -> Flask:
     @app.errorhandler(ApiError)
     def api_error(e: ApiError):
         return error_response(e.status, e.message)
-
-    @app.errorhandler(Refused)
-    def refused(e: Refused):
-        response = error_response(e.status, e.message)
-        response.headers["Retry-After"] = str(e.retry_after_s)
-        return response
 
     @app.errorhandler(StoreError)
     def store_error(e: StoreError):
@@ -278,7 +272,6 @@ def create_app(config: dict | None = None) -> Flask:
         return {"ok": True}
 
     @app.post("/api/run")
-    @admitted(admission.run)
     def run():
         body = json_object()
         code = code_field(body, typed=True)
@@ -312,7 +305,6 @@ def create_app(config: dict | None = None) -> Flask:
         }
 
     @app.post("/api/share")
-    @admitted(admission.share)
     def share_create():
         body = json_object()
         code, others = share_files_field(body)
@@ -519,18 +511,6 @@ def create_app(config: dict | None = None) -> Flask:
         return response
 
     return app
-
-
-def admitted(gate):
-    """A handler that runs inside `gate(environ)`, a context manager of _admission.Admission:
-    a request over its client's limits is refused (Refused: 429 or 503) before the handler."""
-    def wrap(handler):
-        @functools.wraps(handler)
-        def admitted_handler(**kwargs):
-            with gate(request.environ):
-                return handler(**kwargs)
-        return admitted_handler
-    return wrap
 
 
 def open_shares(cfg):
