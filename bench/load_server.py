@@ -187,7 +187,7 @@ def main(argv=None) -> int:
 
     def get_check(c, i, status, body):
         want = f"-- load {run_id} client {c} request {i}\nreturn {i}\n"
-        if status != 200 or body != {"id": shares[(c, i)], "code": want}:
+        if status != 200 or body != {"id": shares[(c, i)], "code": want, "input": ""}:
             return f"{status} {str(body)[:200]}"
         return None
 
