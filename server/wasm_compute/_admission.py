@@ -15,6 +15,10 @@ One `Admission` per server process holds, under one lock, every client's state:
 
 Every refusal is a `Refused` with its status, a message and a Retry-After in seconds. A
 decision is O(1) under the lock; only a run that has to wait makes an object (its Event).
+`AdmissionMiddleware` puts it in front of the app (app.py): `POST /api/run` and `POST
+/api/share` pass it, and a refusal is answered there, before Flask, at the least cost. A
+waiting run holds its server thread, so the server has a thread for every slot and every
+place in the queue, and a few more (`run_threads_needed`).
 
 A client is its peer address (an IPv6 one by its /64, what one machine is usually given);
 `X-Forwarded-For` (else `Forwarded`) is believed only when the peer is one of
