@@ -184,7 +184,8 @@ def test_a_killed_worker_or_server_loses_no_acknowledged_share(tmp_path, pg_dsn)
     with serve_process(tmp_path / "data", "--database", pg_dsn, "--workers", "2",
                        "--client-shares-per-minute", "1000000") as (proc, port):
         wait_until(lambda: len(children(proc.pid)) == 2, what="two workers")
-        threads = [threading.Thread(target=sharer, args=(port, n)) for n in range(4)]
+        # Daemons: a failed wait below leaves them looping, and must not keep pytest from ending.
+        threads = [threading.Thread(target=sharer, args=(port, n), daemon=True) for n in range(4)]
         for t in threads:
             t.start()
         wait_until(lambda: len(acknowledged) >= 100, what="100 shares")
