@@ -43,10 +43,12 @@ from harness import httpload  # noqa: E402  (bench/ is on the path now)
 
 
 def start_server(data_dir: str, *options: str) -> tuple[subprocess.Popen, str]:
-    """`wasm-compute serve` with `options` (e.g. "--workers", "2"); (process, its URL)."""
+    """`wasm-compute serve` with `options` (e.g. "--workers", "2"); (process, its URL). Its
+    clients, threads of one address, each stand for a visitor of their own: the per-client
+    limits are lifted as for wrk's connections (harness/httpload.py)."""
     exe = Path(sys.executable).parent / "wasm-compute"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "wasm_compute.cli"]
-    proc = subprocess.Popen(cmd + ["serve", "--port", "0", "--data", data_dir, *options],
+    proc = subprocess.Popen(cmd + ["serve", "--port", "0", "--data", data_dir, *httpload.MANY_CLIENTS_ONE_ADDRESS, *options],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: lines.put(proc.stdout.readline()), daemon=True).start()

@@ -43,6 +43,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 READY_TIMEOUT_MS = 30_000
+E2E_ADMISSION = {"client_runs_max": 64, "client_cpu_ms_per_minute": 10**9, "client_shares_per_minute": 10**9,
+                 "client_share_bytes_per_day": 10**12}
 
 # Problems seen on each open page since the last test took them (pytest_runtest_call).
 _problems: dict[object, list[str]] = {}
@@ -58,6 +60,9 @@ def serve_app(config: dict):
 
     if os.environ.get("E2E_WEB_DIR"):
         config = {**config, "WEB_DIR": str(Path(os.environ["E2E_WEB_DIR"]).resolve())}
+    # The whole session is one address (127.0.0.1) running and sharing far more than a visitor
+    # would: the per-client limits are lifted (tests/test_admission.py is about them).
+    config = {"ADMISSION": E2E_ADMISSION, **config}
     app = create_app(config)
     httpd = waitress.create_server(app, map={}, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=httpd.run, name="e2e-waitress", daemon=True)

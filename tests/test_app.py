@@ -58,6 +58,8 @@ def app(tmp_path, web_dir):
         "MAX_BODY_BYTES": MAX_BODY,
         "SANDBOX_LIMITS": {"timeout_ms": 5000, "instructions_max": 5_000_000,
                            "clock": 1_700_000_000, "random_seed": 42},
+        # Every request of a test comes from one client; its limits are tests/test_admission.py's.
+        "ADMISSION": {"client_shares_per_minute": 1000},
     })
 
 
@@ -538,7 +540,8 @@ def test_shares_are_in_sqlite_and_shared_between_apps(tmp_path, app, client, web
 
 def test_shares_from_many_threads(tmp_path, app, web_dir):
     """Several threads, and two apps on the same database (as two processes would be)."""
-    other = create_app({"DATA_DIR": str(tmp_path / "data"), "WEB_DIR": str(web_dir)})
+    other = create_app({"DATA_DIR": str(tmp_path / "data"), "WEB_DIR": str(web_dir),
+                        "ADMISSION": {"client_shares_per_minute": 1000}})
     results = []
 
     def work(n):

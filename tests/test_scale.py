@@ -103,7 +103,8 @@ def test_two_servers_on_one_database_see_the_same_shares_at_once(tmp_path, pg_ds
 
 
 def test_workers_are_processes_and_all_of_them_serve(tmp_path):
-    with serve_process(tmp_path / "data", "--workers", "2") as (proc, port):
+    # Four clients of one address at once: its runs in flight (tests/test_admission.py) are lifted.
+    with serve_process(tmp_path / "data", "--workers", "2", "--client-runs-max", "4") as (proc, port):
         wait_until(lambda: len(children(proc.pid)) == 2, what="two workers")
         results: queue.Queue = queue.Queue()
 
@@ -179,9 +180,12 @@ def test_a_killed_worker_or_server_loses_no_acknowledged_share(tmp_path, pg_dsn)
             else:
                 failures.append((status, body))
 
-    with serve_process(tmp_path / "data", "--database", pg_dsn, "--workers", "2") as (proc, port):
+    # The sharers are one address sharing hundreds of times: its share rate is lifted.
+    with serve_process(tmp_path / "data", "--database", pg_dsn, "--workers", "2",
+                       "--client-shares-per-minute", "1000000") as (proc, port):
         wait_until(lambda: len(children(proc.pid)) == 2, what="two workers")
-        threads = [threading.Thread(target=sharer, args=(port, n)) for n in range(4)]
+        # Daemons: a failed wait below leaves them looping, and must not keep pytest from ending.
+        threads = [threading.Thread(target=sharer, args=(port, n), daemon=True) for n in range(4)]
         for t in threads:
             t.start()
         wait_until(lambda: len(acknowledged) >= 100, what="100 shares")

@@ -498,9 +498,12 @@ def test_a_killed_server_loses_no_acknowledged_share_and_restarts(tmp_path):
         except (OSError, http.client.HTTPException) as e:
             outcomes.put(e)
 
-    with serve_process(data) as (proc, port):
+    # The four sharers are one address sharing hundreds of times: the per-client share rate
+    # (tests/test_admission.py) is lifted, and this is about the kill alone.
+    with serve_process(data, "--client-shares-per-minute", "1000000") as (proc, port):
         runner = threading.Thread(target=long_run, args=(port,))
-        sharers = [threading.Thread(target=sharer, args=(port, n)) for n in range(4)]
+        # Daemons: a failed wait below leaves them looping, and must not keep pytest from ending.
+        sharers = [threading.Thread(target=sharer, args=(port, n), daemon=True) for n in range(4)]
         runner.start()
         for t in sharers:
             t.start()

@@ -25,9 +25,9 @@ from __future__ import annotations
 import socket
 import sys
 
+from ._admission import run_threads_needed
 from ._store import StoreError
 
-THREADS_PER_WORKER = 8  # gthread workers: keep-alive connections, and waits on the database overlap
 WORKER_TIMEOUT_S = 120  # a worker silent for this long is killed and replaced (its requests fail)
 LISTEN_BACKLOG = 2048  # connections waiting to be accepted, per socket
 REUSE_PORT = hasattr(socket, "SO_REUSEPORT")  # a socket per worker besides the shared one
@@ -75,7 +75,9 @@ def serve_workers(host: str, port: int, config: dict, workers: int) -> int:
                 **sockets,
                 "workers": workers,
                 "worker_class": "gthread",
-                "threads": THREADS_PER_WORKER,
+                # gthread workers: every eval slot and place in the admission queue of a
+                # worker holds one of its threads, and a few more serve the rest.
+                "threads": run_threads_needed(**config.get("ADMISSION", {})),
                 "timeout": WORKER_TIMEOUT_S,
                 "preload_app": False,
                 "proc_name": "wasm-compute",

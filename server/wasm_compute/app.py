@@ -7,7 +7,7 @@ Routes
     GET  /                   web/index.html
     GET  /<path>             a file of web/ (no listings, no dot-files, no way out of web/),
                              Pyodide and the wasm-compute wheel (web/pyodide/) included
-    POST /api/run            {"code", "home"?, "stdin"?, "args"?, "name"?, "modules"?}
+    POST /api/run            {"code", "home"?, "stdin"?, "args"?, "name"?, "modules"?, "limits"?}
                              -> {"output", "output_b64", "stderr", "stderr_b64", "values", "error", "home", "stats"}
                              stdin: the script's standard input (a string); args: its arguments
                              (a list of strings, `...` and arg[1..n]); name: its chunk name
@@ -15,7 +15,9 @@ Routes
                              object of module name -> Lua source that `require` finds (their
                              sources count toward MAX_CODE_BYTES with the code). Bytes that
                              are not UTF-8 come in code, stdin, args and name as {"b": base64}
-                             (ABI §10).
+                             (ABI §10). limits: lower limits for this run, of REQUEST_LIMITS
+                             (e.g. {"instructions_max": 1000000}); above the server's, the
+                             server's.
                              stderr holds io.stderr and warnings; a *_b64 field carries the
                              exact bytes when the text is not valid UTF-8 (else it is null).
     POST /api/share          {"code"?, "input"?, "files"?, "home"?} -> {"id", "url"}
@@ -35,6 +37,9 @@ Routes
 Shares live in SQLite under DATA_DIR, or in PostgreSQL when DATABASE_URL is set (many app
 servers, one database: server/README.md). A database that is down makes the requests that
 need it 503s with the cause; the rest is served, and service resumes when it is back.
+
+A client over its limits (_admission.py: runs in flight, CPU time, shares) gets a 429, and
+a full server a 503, both with Retry-After, before the request reaches Flask.
 
 The user's mistakes are 4xx with `{"error": {"message": ...}}`; a Lua error (or a
 limit) is a 200 whose `error` is set; anything unexpected is a 500 with
@@ -63,6 +68,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.security import safe_join
 
 from . import _homejson
+from ._admission import Admission, AdmissionMiddleware, run_threads_needed
 from ._sandbox import Sandbox
 from ._sandbox_pool import SandboxPool
 from ._store import MemoryStore, StoreError
@@ -75,6 +81,7 @@ DEFAULT_SANDBOX_LIMITS = {
     "timeout_ms": 5_000,
     "instructions_max": 1_000_000_000,
     "memory_bytes_max": 64 * _MiB,
+    "output_bytes_max": 1 * _MiB,
 }
 
 # The pyodide engine runs under this policy as it is, in its worker too (a worker takes the
@@ -121,6 +128,9 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
 }
 
+# The limits a request to /api/run may lower for its run (its "limits" field).
+REQUEST_LIMITS = ("instructions_max", "timeout_ms", "memory_bytes_max", "output_bytes_max")
+
 SHARE_ID = re.compile(r"[A-Za-z0-9_-]{12}")
 # A chunk of the page's bundle (esbuild --splitting: "[name]-[hash]", the hash 8 characters of
 # base32 of the chunk's content), which never changes under the same name.
@@ -159,7 +169,8 @@ def create_app(config: dict | None = None) -> Flask:
     shares; None: SQLite in DATA_DIR), WEB_DIR, MAX_CODE_BYTES (a run's code and modules, a
     share's files), MAX_INPUT_BYTES (a run's stdin), MAX_BODY_BYTES, MAX_SHARE_HOME_BYTES (the
     _home a share carries, as JSON), SANDBOX_LIMITS (Sandbox keyword arguments, over the
-    defaults), plus any Flask setting."""
+    defaults: the most a run may use; a request may ask for less), ADMISSION (Admission keyword
+    arguments, _admission.py: per-client limits on runs and shares), plus any Flask setting."""
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(
         DATA_DIR="data",
@@ -170,6 +181,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_BODY_BYTES=8 * _MiB,
         MAX_SHARE_HOME_BYTES=1 * _MiB,
         SANDBOX_LIMITS={},
+        ADMISSION={},
     )
     if config:
         app.config.update(config)
@@ -183,12 +195,14 @@ def create_app(config: dict | None = None) -> Flask:
     # Warm Sandboxes for the runs (_sandbox_pool.py); the lambda reads the module's Sandbox when
     # the pool needs a new one, so a test that replaces it is obeyed.
     sandboxes = SandboxPool(lambda store, run_limits: Sandbox(home=store, **run_limits), limits)
+    admission = Admission(**cfg["ADMISSION"])
     app.extensions["wasm_compute"] = {"web_dir": web_dir, "shares": shares, "limits": limits,
-                                      "sandboxes": sandboxes}
+                                      "sandboxes": sandboxes, "admission": admission}
 
     app.json.sort_keys = False
     app.url_map.merge_slashes = False  # "//etc/passwd" is a 404, not a redirect
-    app.wsgi_app = _ShareAlias(app.wsgi_app)
+    # Admission first (after /s/ paths are resolved), so that a refusal costs the least.
+    app.wsgi_app = _ShareAlias(AdmissionMiddleware(app.wsgi_app, admission, SECURITY_HEADERS))
 
     # ---- errors -------------------------------------------------------------
 
@@ -280,7 +294,7 @@ def create_app(config: dict | None = None) -> Flask:
                 entries = _homejson.parse(home)
             except _homejson.HomeJSONError as e:
                 raise ApiError(400, str(e)) from None
-        with sandboxes.sandbox(entries) as sb:
+        with sandboxes.sandbox(entries, limits_field(body)) as sb:
             r = sb.eval(code, stdin=stdin, args=args, name=name, modules=modules)
             final_home = _homejson.dump(sb.store)
         return {
@@ -351,6 +365,18 @@ def create_app(config: dict | None = None) -> Flask:
         if not isinstance(args, list) or not all(isinstance(a, (str, dict)) for a in args):
             raise ApiError(400, 'the field "args" must be a list of strings')
         return [typed_bytes(a, f'the field "args" (item {i + 1})', typed=True) for i, a in enumerate(args)]
+
+    def limits_field(body: dict) -> dict:
+        """The Sandbox limits of a run: the server's (the operator's ceilings), or lower where
+        the optional "limits" object asks (REQUEST_LIMITS); more than the server's is the server's."""
+        asked = body.get("limits")
+        if asked is None:
+            return limits
+        if not isinstance(asked, dict) or not set(asked) <= set(REQUEST_LIMITS) or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in asked.values()):
+            raise ApiError(400, 'the field "limits" must be an object of positive integers named '
+                                + ", ".join(REQUEST_LIMITS))
+        return {**limits, **{name: min(value, limits[name]) for name, value in asked.items()}}
 
     def modules_field(body: dict, code_bytes: int) -> dict[bytes, bytes]:
         """zig/ABI.md §12: name -> source; the sources share MAX_CODE_BYTES with the code."""
@@ -636,12 +662,15 @@ def _url(host: str, port: int) -> str:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", debug: bool = False,
-          database: str | None = None, workers: int = 1) -> int:
-    """Runs the playground: waitress (8 threads) for one worker, gunicorn's forked workers
-    (_gunicorn.py) for more, or Flask's development server with debug=True. Shares go to the
-    PostgreSQL at `database`, else SQLite in data_dir. Prints the URL (with the real port when
-    port is 0)."""
-    config = {"DATA_DIR": data_dir, "DATABASE_URL": database}
+          database: str | None = None, workers: int = 1, limits: dict | None = None,
+          admission: dict | None = None) -> int:
+    """Runs the playground: waitress for one worker, gunicorn's forked workers (_gunicorn.py)
+    for more, or Flask's development server with debug=True; each has the threads its admission
+    needs (run_threads_needed). Shares go to the PostgreSQL at `database`, else SQLite in
+    data_dir. limits: SANDBOX_LIMITS, admission: ADMISSION (create_app). Prints the URL (with
+    the real port when port is 0)."""
+    config = {"DATA_DIR": data_dir, "DATABASE_URL": database, "SANDBOX_LIMITS": limits or {},
+              "ADMISSION": admission or {}}
     if workers > 1 and not debug:
         from ._gunicorn import serve_workers
         return serve_workers(host, port, config, workers)
@@ -655,14 +684,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str = "data", deb
             real_port, run, close = server.port, server.serve_forever, server.server_close
         else:
             import waitress
-            server = waitress.create_server(app, host=host, port=port, threads=8,
+            # Waitress drops X-Forwarded-For and Forwarded unless told not to; the admission
+            # reads them from the proxies it trusts (and from no one else).
+            admission = config["ADMISSION"]
+            server = waitress.create_server(app, host=host, port=port, threads=run_threads_needed(**admission),
+                                            clear_untrusted_proxy_headers=not admission.get("trusted_proxies"),
                                             max_request_body_size=app.config["MAX_BODY_BYTES"])
             if hasattr(server, "effective_port"):
                 real_port = server.effective_port
             else:  # several sockets (e.g. "localhost" on IPv4 and IPv6)
                 real_port = server.effective_listen[0][1]
             run, close = server.run, server.close
-    except (OSError, sqlite3.Error, StoreError, ApiError) as e:
+    except (OSError, sqlite3.Error, StoreError, ApiError, ValueError) as e:  # ValueError: a bad limit
         print(f"wasm-compute: cannot serve on {host}:{port}: {e}", file=sys.stderr)
         return 2
     try:

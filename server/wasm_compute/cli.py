@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import ipaddress
 import math
 import os
 import shutil
 import sys
 from pathlib import Path
 
-from . import _abi
+from . import _abi, _admission
 from ._sandbox import Sandbox
 from ._store import DEFAULT_HOME, StoreError, open_store
 
@@ -161,8 +162,25 @@ def cmd_serve(args) -> int:
     elif workers > 1 and importlib.util.find_spec("gunicorn") is None:
         print("wasm-compute: --workers needs gunicorn: pip install 'wasm-compute[server]'", file=sys.stderr)
         return 2
+    limits = {name: getattr(args, name) for name in ("instructions_max", "timeout_ms", "memory_bytes_max",
+                                                      "output_bytes_max") if getattr(args, name) is not None}
+    admission = {name: getattr(args, name) for name in ADMISSION_SETTINGS}
+    admission["trusted_proxies"] = args.trusted_proxy
     return serve(host=args.host, port=args.port, data_dir=args.data, debug=args.debug,
-                 database=args.database, workers=workers)
+                 database=args.database, workers=workers, limits=limits, admission=admission)
+
+
+# The serve options that become the Admission's settings (_admission.py; its DEFAULTS).
+ADMISSION_SETTINGS = {
+    "client_runs_max": "runs one client may have running or waiting at a time; past it a 429",
+    "client_cpu_ms_per_minute": "CPU time a client's runs may use a minute (as much at once);"
+                                " past it a 429 until it is paid back",
+    "runs_max": "runs at once in each server process",
+    "queue_max": "runs waiting for one of those, in each process (fair across clients); past it a 503",
+    "queue_wait_ms": "how long a run may wait there; past it a 503",
+    "client_shares_per_minute": "shares a client may make a minute (as many at once)",
+    "client_share_bytes_per_day": "bytes a client may share a day (UTC)",
+}
 
 
 # A static copy of the playground: the page and its bundle (dist/ holds both workers), lua.wasm,
@@ -217,6 +235,24 @@ def _positive(text: str) -> int:
     return n
 
 
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"a non-negative integer is needed, not {text!r}")
+    return n
+
+
+def _network(text: str) -> str:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"an address or a network (10.0.0.0/8) is needed, not {text!r}") from None
+    return text
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wasm-compute", description="A sandboxed Lua 5.4 with a persistent _home.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -245,6 +281,18 @@ def main(argv=None) -> int:
                    help="server processes (gunicorn) on the one port; 1: waitress in this process"
                         " (default: the number of cores)")
     p.add_argument("--debug", action="store_true", help="Flask's development server")
+    limits = p.add_argument_group("the most a run may use (a request may ask for less)")
+    for flag, default in (("--instructions-max", "1000000000"), ("--timeout-ms", "5000"),
+                          ("--memory-bytes-max", "64 MiB"), ("--output-bytes-max", "1 MiB, each of stdout and stderr")):
+        limits.add_argument(flag, type=_positive, metavar="N", help=f"default {default}")
+    fair = p.add_argument_group("per-client limits (SECURITY.md); with --workers N, each process has its own")
+    for name, helptext in ADMISSION_SETTINGS.items():
+        default = _admission.DEFAULTS[name]
+        fair.add_argument("--" + name.replace("_", "-"), type=_count if name == "queue_max" else _positive,
+                          default=default, metavar="N", help=f"{helptext} (default {default})")
+    fair.add_argument("--trusted-proxy", type=_network, action="append", default=[], metavar="ADDR",
+                      help="a proxy (address or network) whose X-Forwarded-For or Forwarded names the client;"
+                           " repeatable (default: none, the peer is the client)")
     p = sub.add_parser("export", help="write a static copy of the playground (no server needed)")
     p.add_argument("dir", help="the folder to write (files of an earlier export are replaced)")
     args = parser.parse_args(argv)
