@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import engines as engines_mod, figures as figures_mod, report, suite
+from harness import engines as engines_mod, figures as figures_mod, page as page_mod, report, suite
 from harness.paths import RESULTS, ROOT, WEB
 from harness.suite import Cell
 
@@ -107,6 +107,8 @@ def open_engines(keys, browser, base_url, problems) -> dict:
                 opened[key] = engines_mod.NativeEngine(hooked=key == "native-hook")
             elif key == "wasmtime":
                 opened[key] = engines_mod.WasmtimeEngine()
+            elif key in engines_mod.COLD:
+                opened[key] = engines_mod.ColdBrowserEngine(key, browser, base_url)
             else:
                 opened[key] = engines_mod.BrowserEngine(key, browser, base_url)
         except Exception as e:
@@ -144,7 +146,7 @@ def take_figures(sizes, browser, base_url) -> list:
     attempt("Sandbox()", F.sandbox_new, sizes)
     attempt("wasm-compute run", F.cli_run, sizes)
     if browser is not None:
-        attempt("playground ready", F.page_ready, browser, sizes)
+        attempt("playground ready and first Run", page_mod.playground, browser, sizes)
     attempt("lua.wasm size", F.wasm_size)
     attempt("/api/run throughput", F.api_throughput, sizes)
     return taken
@@ -184,6 +186,8 @@ def main(argv=None) -> int:
             log("warming up (every program once with its tiny N)")
             for p in programs:
                 for k in keys[1:]:
+                    if k in engines_mod.COLD:
+                        continue
                     with contextlib.suppress(Exception):
                         engines[k].run(p.text(tiny=True))
 
