@@ -43,6 +43,9 @@ def parse_args(argv):
                              f"{','.join(engines_mod.OPTIONAL)}; native is always run: it is the reference)")
     parser.add_argument("--programs", default="", help="comma-separated program names (default: all of bench/programs)")
     parser.add_argument("--no-figures", action="store_true", help="skip the host and page figures")
+    parser.add_argument("--js-flags", default="",
+                        help="V8 flags for Chromium, e.g. \"--no-liftoff\" (TurboFan only) or \"--liftoff-only\": what "
+                             "the browser columns would be without one of V8's two wasm tiers (named in the report)")
     args = parser.parse_args(argv)
     keys = [k for k in args.engines.split(",") if k]
     unknown = set(keys) - set(engines_mod.ORDER)
@@ -175,7 +178,9 @@ def main(argv=None) -> int:
 
             base_url = stack.enter_context(StaticServer()).url
             playwright = stack.enter_context(sync_playwright())
-            browser = playwright.chromium.launch(executable_path=engines_mod.CHROMIUM, args=engines_mod.CHROMIUM_ARGS)
+            js_flags = [f"--js-flags={args.js_flags}"] if args.js_flags else []
+            browser = playwright.chromium.launch(executable_path=engines_mod.CHROMIUM,
+                                                 args=engines_mod.CHROMIUM_ARGS + js_flags)
             stack.callback(browser.close)
         engines = open_engines(args.engines, browser, base_url, problems)
         for e in engines.values():
@@ -226,6 +231,7 @@ def main(argv=None) -> int:
             **machine_facts(),
             "load average (1 min) at start and end": f"{load_before[0]:.2f}, {os.getloadavg()[0]:.2f}",
             "commit": git_commit(),
+            **({"V8 flags (--js-flags)": f"`{args.js_flags}`"} if args.js_flags else {}),
             "lua.wasm": f"{len(wasm)} bytes, sha256 {hashlib.sha256(wasm).hexdigest()[:16]}",
             "this run": f"{elapsed / 60:.1f} min (`bench/run{' ' if argv or sys.argv[1:] else ''}"
                         f"{' '.join(argv if argv is not None else sys.argv[1:])}`)",
