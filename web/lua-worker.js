@@ -5,8 +5,10 @@
 // A message {load: true, options, module} only makes the host, and answers
 // {loaded: true} (or {loaded: false, failure}); its module, lua.wasm compiled
 // by the page, is kept for every host made here, which then fetches and
-// compiles nothing. A run whose options differ from the host's (other
-// limits, say) makes a new host.
+// compiles nothing. A message {warmUp: module} (dist/boot.js sends it the
+// moment lua.wasm compiles, before the page's own modules have run) keeps
+// the module and warms it up at once. A run whose options differ from the
+// host's (other limits, say) makes a new host.
 //
 // The page's host functions (LuaClient's `functions`) arrive as names only,
 // in options.functions. Each becomes a function of an async host (JSPI) that
@@ -17,10 +19,11 @@
 import { createLua } from "./lua-host.js";
 import { EncodedReply } from "./host-functions.js";
 
-// Run by a host made for a load message before the worker says it is loaded: V8 compiles a
-// wasm function at its first call (lazily, with Liftoff), so the first script
-// would otherwise pay for compiling the parser, the VM and the libraries it
-// touches. This touches the common ones (no _home, no math.random: the
+// Run once per worker, in an instance of its own (warmUp) or else in the host
+// made for a load message before the worker says it is loaded: V8 compiles a
+// wasm function at its first call (lazily, with Liftoff), once per module, so
+// the first script would otherwise pay for compiling the parser, the VM and
+// the libraries it touches. This touches the common ones (no _home, no math.random: the
 // scripts' own state stays as it was).
 const WARM_UP = `
 local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
@@ -42,6 +45,7 @@ print(s, ok, type(err), gen() + gen(), select("#", 1, 2), next({}), #tostring(12
 let host = null;
 let hostOptions = null; // the options `host` was made with, as JSON
 let module = null; // lua.wasm as the page compiled it, or null: options.wasm is fetched
+let warmed = false; // WARM_UP has run in this worker
 let runId = 0; // the run under way, whose calls go to the page
 let nextCall = 1;
 const calls = new Map(); // call number -> the resolve of its Promise
@@ -61,6 +65,16 @@ self.onmessage = async ({ data }) => {
     resolve?.(new EncodedReply(data.bytes));
     return;
   }
+  if ("warmUp" in data) {
+    module = data.warmUp;
+    try {
+      (await createLua({ wasm: module })).run(WARM_UP);
+      warmed = true;
+    } catch {
+      // Nothing to say here: the load that follows makes a host and reports its failure.
+    }
+    return;
+  }
   const { id, code, home, options, request } = data;
   if (data.module) module = data.module;
   try {
@@ -73,7 +87,10 @@ self.onmessage = async ({ data }) => {
       hostOptions = wanted;
     }
     if (data.load) {
-      if (made) await host.runAsync(WARM_UP);
+      if (made && !warmed) {
+        await host.runAsync(WARM_UP);
+        warmed = true;
+      }
       self.postMessage({ loaded: true });
       return;
     }

@@ -4,8 +4,9 @@
 // src/theme.js and src/playground.js own both afterwards. It also starts
 // fetching and compiling lua.wasm, and the worker that runs scripts, which
 // the page is ready without no sooner: that work then overlaps the download
-// and start of the page's own modules. The page hands the compiled module to
-// that worker (LuaClient's startedWorker and preload).
+// and start of the page's own modules. The compiled module goes to that
+// worker at once, which warms it up while the page's modules run; the page
+// then makes the worker's host (LuaClient's startedWorker and preload).
 
 import { applyTheme, savedTheme } from "./theme.js";
 
@@ -19,5 +20,6 @@ if (WebAssembly.compileStreaming) {
     module: WebAssembly.compileStreaming(fetch(wasm)),
     worker: new Worker(new URL("lua-worker.js", document.currentScript.src), { type: "module" }),
   };
-  window.wasmComputeBoot.module.catch(() => {}); // the page reports a failure when it awaits it
+  window.wasmComputeBoot.module.then((module) => window.wasmComputeBoot.worker.postMessage({ warmUp: module }))
+    .catch(() => {}); // the page reports a failure when it awaits the module
 }
