@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import engines as engines_mod, figures as figures_mod, report, suite
+from harness import engines as engines_mod, figures as figures_mod, page as page_mod, report, suite
 from harness.paths import RESULTS, ROOT, WEB
 from harness.suite import Cell
 
@@ -43,6 +43,9 @@ def parse_args(argv):
                              f"{','.join(engines_mod.OPTIONAL)}; native is always run: it is the reference)")
     parser.add_argument("--programs", default="", help="comma-separated program names (default: all of bench/programs)")
     parser.add_argument("--no-figures", action="store_true", help="skip the host and page figures")
+    parser.add_argument("--js-flags", default="",
+                        help="V8 flags for Chromium, e.g. \"--no-liftoff\" (TurboFan only) or \"--liftoff-only\": what "
+                             "the browser columns would be without one of V8's two wasm tiers (named in the report)")
     args = parser.parse_args(argv)
     keys = [k for k in args.engines.split(",") if k]
     unknown = set(keys) - set(engines_mod.ORDER)
@@ -107,6 +110,8 @@ def open_engines(keys, browser, base_url, problems) -> dict:
                 opened[key] = engines_mod.NativeEngine(hooked=key == "native-hook")
             elif key == "wasmtime":
                 opened[key] = engines_mod.WasmtimeEngine()
+            elif key in engines_mod.COLD:
+                opened[key] = engines_mod.ColdBrowserEngine(key, browser, base_url)
             else:
                 opened[key] = engines_mod.BrowserEngine(key, browser, base_url)
         except Exception as e:
@@ -144,7 +149,7 @@ def take_figures(sizes, browser, base_url) -> list:
     attempt("Sandbox()", F.sandbox_new, sizes)
     attempt("wasm-compute run", F.cli_run, sizes)
     if browser is not None:
-        attempt("playground ready", F.page_ready, browser, sizes)
+        attempt("playground ready and first Run", page_mod.playground, browser, sizes)
     attempt("lua.wasm size", F.wasm_size)
     attempt("/api/run throughput", F.api_throughput, sizes)
     return taken
@@ -173,7 +178,9 @@ def main(argv=None) -> int:
 
             base_url = stack.enter_context(StaticServer()).url
             playwright = stack.enter_context(sync_playwright())
-            browser = playwright.chromium.launch(executable_path=engines_mod.CHROMIUM, args=engines_mod.CHROMIUM_ARGS)
+            js_flags = [f"--js-flags={args.js_flags}"] if args.js_flags else []
+            browser = playwright.chromium.launch(executable_path=engines_mod.CHROMIUM,
+                                                 args=engines_mod.CHROMIUM_ARGS + js_flags)
             stack.callback(browser.close)
         engines = open_engines(args.engines, browser, base_url, problems)
         for e in engines.values():
@@ -184,6 +191,8 @@ def main(argv=None) -> int:
             log("warming up (every program once with its tiny N)")
             for p in programs:
                 for k in keys[1:]:
+                    if k in engines_mod.COLD:
+                        continue
                     with contextlib.suppress(Exception):
                         engines[k].run(p.text(tiny=True))
 
@@ -222,6 +231,7 @@ def main(argv=None) -> int:
             **machine_facts(),
             "load average (1 min) at start and end": f"{load_before[0]:.2f}, {os.getloadavg()[0]:.2f}",
             "commit": git_commit(),
+            **({"V8 flags (--js-flags)": f"`{args.js_flags}`"} if args.js_flags else {}),
             "lua.wasm": f"{len(wasm)} bytes, sha256 {hashlib.sha256(wasm).hexdigest()[:16]}",
             "this run": f"{elapsed / 60:.1f} min (`bench/run{' ' if argv or sys.argv[1:] else ''}"
                         f"{' '.join(argv if argv is not None else sys.argv[1:])}`)",

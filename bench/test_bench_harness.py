@@ -12,7 +12,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parent
 PROGRAMS = sorted(p.stem for p in (BENCH / "programs").glob("*.lua"))
-ENGINES = ["native", "wasmtime", "chromium", "wasmoon", "fengari"]
+ENGINES = ["native", "wasmtime", "chromium", "wasmoon", "fengari", "chromium-cold", "wasmoon-cold"]
 
 pytest.importorskip("matplotlib", reason="bench/run draws its chart with matplotlib")
 pytest.importorskip("playwright", reason="bench/run drives Chromium with Playwright")
@@ -40,11 +40,13 @@ def test_tiny_run_succeeds(tiny_run):
 def test_markdown_has_every_program_and_engine(tiny_run):
     out, _ = tiny_run
     md = (out / "latest.md").read_text()
-    for heading in ("## CPU suite", "## Targets", "## Host and page figures", "## Problems"):
+    for heading in ("## CPU suite", "## Targets", "## Host and page figures", "## What was tried", "## Problems"):
         assert heading in md
     for name in PROGRAMS:
         assert f"| {name} |" in md
     assert "| **geomean** |" in md
+    assert "lua.wasm Chromium cold s" in md and "wasmoon Chromium cold s" in md
+    assert "Cold CPU geomean" in md
     assert "every engine printed the same checksums" in md
 
 
@@ -73,8 +75,28 @@ def test_every_figure_was_taken(tiny_run):
     out, _ = tiny_run
     report = json.loads((out / "latest.json").read_text())
     names = " ".join(f["name"] for f in report["figures"])
-    for part in ("sb.eval", "lua.run", "_home", "Sandbox()", "wasm-compute run", "Playground", "lua.wasm",
-                 "/api/run"):
+    for part in ("sb.eval", "lua.run", "_home", "Sandbox()", "wasm-compute run", "navigation to ready",
+                 "first Run", "lua.wasm", "/api/run"):
         assert part in names, part
     for figure in report["figures"]:
         assert not figure["verdict"]["text"].startswith("error"), figure
+
+
+def test_what_was_tried_is_copied_from_its_file(tiny_run):
+    out, _ = tiny_run
+    md = (out / "latest.md").read_text()
+    section = md.split("## What was tried", 1)[1].split("## Problems", 1)[0]
+    table = [line for line in (BENCH / "tried.md").read_text().splitlines() if line.startswith("|")]
+    assert table and all(line in section.splitlines() for line in table)
+
+
+def test_a_row_that_does_not_fit_the_header_is_refused(tmp_path):
+    from harness import tried
+
+    good = tmp_path / "good.md"
+    good.write_text("intro\n\n| a | b |\n|---|---|\n| `x \\| y` | 2 |\n")
+    assert tried.table(good)[2] == "| `x \\| y` | 2 |"
+    bad = tmp_path / "bad.md"
+    bad.write_text("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n")
+    with pytest.raises(tried.TriedError, match="row 3 has 3 cells"):
+        tried.table(bad)

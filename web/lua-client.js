@@ -29,12 +29,14 @@ export class LuaClient extends EventTarget {
    * pyodide-worker.js; pyodide: URL of Pyodide's folder (its lock lists the wasm-compute wheel).
    * functions: name -> function (sync or async) of this page that scripts on the browser
    * engine call (zig/ABI.md §11; needs JSPI, else this throws); modules: name -> Lua source
-   * that `require` finds in every run, on every engine (§12).
+   * that `require` finds in every run, on every engine (§12). startedWorker: a Worker of
+   * lua-worker.js the page started already (the playground's dist/boot.js starts one while
+   * the page loads), taken as the first browser worker.
    */
   constructor({ wasm = "lua.wasm", worker = new URL("./lua-worker.js", import.meta.url), storageKey = "wasm-compute:home",
                 timeoutMs = 10000, options = {}, api = "api/run",
                 pyodideWorker = new URL("./pyodide-worker.js", import.meta.url), pyodide = "pyodide/",
-                functions = {}, modules = {} } = {}) {
+                functions = {}, modules = {}, startedWorker = null } = {}) {
     super();
     this.functions = new HostFunctions(functions);
     if (this.functions.names.length > 0 && !HAS_JSPI) throw jspiRequired("a page's host functions, called from the worker,");
@@ -47,6 +49,7 @@ export class LuaClient extends EventTarget {
     this.options = options;
     this.api = api;
     this.workers = { browser: null, pyodide: null };
+    this.startedWorker = startedWorker;
     // What each worker does before it can run a script (e.g. "Loading Python (Pyodide)…"), or null.
     this.loading = { browser: null, pyodide: null };
     this.pending = null;
@@ -162,11 +165,13 @@ export class LuaClient extends EventTarget {
     return result;
   }
 
-  /** Starts the worker of `engine` ("browser" or "pyodide") and its loading now, if it is not running. */
-  preload(engine) {
-    if (this.workers[engine]) return;
-    this.workers[engine] = this.startWorker(engine);
-    this.workers[engine].postMessage({ load: true, options: this.workerOptions() });
+  /** Starts the worker of `engine` ("browser" or "pyodide"), if it is not running, and its
+   *  loading now. module: lua.wasm compiled already (a WebAssembly.Module), which the
+   *  browser worker then uses instead of fetching and compiling its own. The browser
+   *  worker says when its host is made with a "loaded" event ({engine, failure}). */
+  preload(engine, { module = null } = {}) {
+    this.workers[engine] ??= this.startWorker(engine);
+    this.workers[engine].postMessage({ load: true, options: this.workerOptions(), ...(module ? { module } : {}) });
   }
 
   workerOptions(limits = null) {
@@ -178,15 +183,19 @@ export class LuaClient extends EventTarget {
 
   // One handler per worker: progress belongs to no run, the rest to the pending one.
   startWorker(engine) {
-    const worker = new Worker(this.workerUrls[engine], { type: "module" });
+    let worker = null;
+    if (engine === "browser") [worker, this.startedWorker] = [this.startedWorker, null];
+    worker ??= new Worker(this.workerUrls[engine], { type: "module" });
     if (engine === "pyodide") this.progress(engine, "Loading Python (Pyodide)…");
     worker.onmessage = ({ data }) => {
       if ("progress" in data) this.progress(engine, data.progress);
+      else if ("loaded" in data) this.emit("loaded", { engine, failure: data.failure ?? null });
       else if ("call" in data) this.answerCall(worker, data);
       else if (this.pending?.worker === worker && data.id === this.pending.id) this.pending.message(data);
     };
     worker.onerror = (e) => {
       if (this.pending?.worker === worker) this.pending.crash(`the worker failed: ${e.message}`);
+      else this.emit("loaded", { engine, failure: `the worker failed: ${e.message}` });
     };
     return worker;
   }

@@ -8,6 +8,11 @@ chunk (its compilation included).
 - chromium: lua.wasm in web/lua-host.js in headless Chromium, one instance for all runs.
 - wasmoon, fengari: the peers, in the same Chromium; a new Lua state per run,
   made outside the timed part.
+- chromium-cold, wasmoon-cold: what a visitor who opens a page and presses Run
+  gets. Each run in a new browser context (an empty cache) and a fresh page:
+  the time runs from the start of the engine's creation (fetching its wasm,
+  compiling it with nothing tiered up, instantiating it, making the Lua
+  state) to the end of the chunk.
 """
 
 from __future__ import annotations
@@ -152,6 +157,43 @@ class BrowserEngine:
         self.context.close()
 
 
+class ColdBrowserEngine:
+    """One engine of bench/web/bench.js made anew for every run, in a new
+    browser context: nothing compiled, cached or tiered up from a run before."""
+
+    LABELS = {"chromium-cold": "lua.wasm Chromium cold", "wasmoon-cold": "wasmoon Chromium cold"}
+    PAGE_NAMES = {"chromium-cold": "lua.wasm", "wasmoon-cold": "wasmoon"}
+
+    def __init__(self, key: str, browser, base_url: str):
+        self.key = key
+        self.browser = browser
+        self.base_url = base_url
+        self.problems: list[str] = []
+        chromium = f"Chromium {browser.version}"
+        what = {"chromium-cold": "lua.wasm in `web/lua-host.js` (`createLua`, `run`)",
+                "wasmoon-cold": f"wasmoon {_npm_version('wasmoon')} (`LuaFactory`, `createEngine`, `doStringSync`)"}[key]
+        self.info = EngineInfo(key, self.LABELS[key],
+                               f"{what}, {chromium}; every run in a new browser context and page, timed from "
+                               "the engine's creation (fetch, compile, instantiate, new state) to the end of the chunk")
+
+    def run(self, source: str) -> Run:
+        context = self.browser.new_context()
+        try:
+            page = context.new_page()
+            page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+            page.goto(self.base_url + "bench/")
+            page.wait_for_function("document.documentElement.dataset.ready === 'true'", timeout=PAGE_READY_TIMEOUT_MS)
+            r = page.evaluate("([name, source]) => bench.cold(name, source)", [self.PAGE_NAMES[self.key], source])
+        finally:
+            context.close()
+        if "error" in r:
+            raise EngineError(r["error"])
+        return Run(r["output"], r["ms"] / 1000)
+
+    def close(self) -> None:
+        pass
+
+
 def _dist_version(name: str) -> str:
     from importlib import metadata
     return metadata.version(name)
@@ -161,7 +203,8 @@ def _npm_version(name: str) -> str:
     return json.loads((NODE_MODULES / name / "package.json").read_text())["version"]
 
 
-ALL = ("native", "wasmtime", "chromium", "wasmoon", "fengari")
+ALL = ("native", "wasmtime", "chromium", "wasmoon", "fengari", "chromium-cold", "wasmoon-cold")
 OPTIONAL = ("native-hook",)  # run only when asked for with --engines
-ORDER = ("native", "native-hook", "wasmtime", "chromium", "wasmoon", "fengari")
-BROWSER = ("chromium", "wasmoon", "fengari")
+ORDER = ("native", "native-hook", "wasmtime", "chromium", "wasmoon", "fengari", "chromium-cold", "wasmoon-cold")
+BROWSER = ("chromium", "wasmoon", "fengari", "chromium-cold", "wasmoon-cold")
+COLD = ("chromium-cold", "wasmoon-cold")  # a fresh context every run: nothing to warm up

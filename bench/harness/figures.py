@@ -1,16 +1,15 @@
 """The host and page figures: what one eval, one `_home` access, one Sandbox,
 one command, one page load and one request cost. Each function returns a
-Figure; none raises for a figure it cannot take (it says why instead)."""
+Figure; none raises for a figure it cannot take (it says why instead).
+The playground's figures are in page.py."""
 
 from __future__ import annotations
 
 import gzip
-import logging
 import os
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -37,7 +36,7 @@ class Sizes:
     home_evals: int = 7
     sandboxes: int = 50
     cli_runs: int = 10
-    page_loads: int = 5
+    page_loads: int = 10
     requests: int = 2000
     clients: int = 8
 
@@ -193,71 +192,6 @@ def js_home_cost(page, sizes: Sizes) -> list[Figure]:
 
 
 # ---- the server and the page ---------------------------------------------------
-
-class _AppServer:
-    """create_app on 127.0.0.1, port 0, waitress in a daemon thread."""
-
-    def __init__(self, data_dir: str):
-        import waitress
-        from wasm_compute.app import create_app
-
-        self.httpd = waitress.create_server(create_app({"DATA_DIR": data_dir}), map={}, host="127.0.0.1", port=0, threads=8)
-        self.url = f"http://127.0.0.1:{self.httpd.effective_port}/"
-        self.thread = threading.Thread(target=self.httpd.run, name="bench-waitress", daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        # A keep-alive connection still open makes waitress log an error on
-        # close: the benchmark is over by then, so it is not worth a line.
-        logging.getLogger("waitress").setLevel(logging.CRITICAL)
-        self.httpd.close()
-        self.thread.join(timeout=5)
-
-
-def page_ready(browser, sizes: Sizes) -> Figure:
-    name = "Playground: navigation to ready (localhost)"
-    target = "(reported only)"
-    if not (WEB / "index.html").exists():
-        return Figure(name, "n/a", target, targets.Verdict(None, "n/a: page not built"), "web/index.html is missing")
-    # Records the moment <html data-ready> changes, on the page's own clock
-    # (0 is the start of the navigation).
-    watch = """
-      new MutationObserver(() => {
-        const ready = document.documentElement && document.documentElement.dataset.ready;
-        if (ready && window.__readyAt === undefined) window.__readyAt = [ready, performance.now()];
-      }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-ready"]});
-    """
-    times, problems = [], []
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = _AppServer(data_dir)
-        try:
-            for _ in range(sizes.page_loads):
-                context = browser.new_context()
-                try:
-                    page = context.new_page()
-                    page.on("pageerror", lambda e: problems.append(str(e)))
-                    page.add_init_script(watch)
-                    page.goto(server.url)
-                    page.wait_for_function("window.__readyAt !== undefined", timeout=60_000)
-                    state, ms = page.evaluate("window.__readyAt")
-                    if state != "true":
-                        problems.append(f"the page said data-ready={state!r}")
-                        break
-                    times.append(ms)
-                finally:
-                    context.close()
-        except Exception as e:  # a timeout: the page never said it was ready
-            problems.append(f"{type(e).__name__}: {str(e).splitlines()[0]}")
-        finally:
-            server.close()
-    if problems or not times:
-        return Figure(name, "error", target, targets.Verdict(False, "error: " + "; ".join(problems)[:300]), "")
-    median = statistics.median(times)
-    return Figure(name, f"{median:.0f} ms", target, targets.Verdict(None, "—"),
-                  f"`performance.now()` when `<html data-ready>` turns \"true\", the app on waitress in-process; "
-                  f"a fresh browser context (cold cache) each time; median of {len(times)}",
-                  {"median_ms": median, "all_ms": times})
-
 
 API_ROUNDS = 3  # wrk runs, each with new connections: how gunicorn's workers share them varies
 

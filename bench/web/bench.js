@@ -7,6 +7,11 @@
 //   await bench.run("print(1)")           // {output, ms} or {error}
 //   await bench.evalOverhead(2000, 100)   // lua.wasm only: µs per lua.run("return 1")
 //   await bench.homeLoop(100000, 7)       // lua.wasm only: os.clock() times of the loops
+//   await bench.cold("lua.wasm", source)  // or "wasmoon": a first run in a fresh page, {output, ms}
+//
+// bench.cold is the cold column: in a page that has compiled nothing, it
+// times the engine's creation (fetching and compiling its wasm, instantiating
+// it, making the Lua state) and the chunk, together, the same way for both.
 
 import { createLua } from "/lua-host.js";
 
@@ -35,44 +40,53 @@ async function openLuaWasm() {
   };
 }
 
-/** wasmoon: Lua 5.4 built with Emscripten. A new state for every run (made
-    outside the timed part); print is replaced by one that collects text, as
-    the stock one would go to the console. */
+const WASMOON_WASM = "/node_modules/wasmoon/dist/glue.wasm";
+
+/** A new wasmoon state whose print collects its text in `out`: the stock
+    print would go to the console. */
+async function freshWasmoon(factory) {
+  const lua = await factory.createEngine();
+  const out = [];
+  lua.global.set("__bench_write", (text) => { out.push(text); });
+  lua.doStringSync(`
+    local write, pack, concat, tostring = __bench_write, table.pack, table.concat, tostring
+    __bench_write = nil
+    function print(...)
+      local t = pack(...)
+      for i = 1, t.n do t[i] = tostring(t[i]) end
+      write(concat(t, "\\t", 1, t.n) .. "\\n")
+    end`);
+  return { lua, out };
+}
+
+/** wasmoon: Lua 5.4 built with Emscripten. A new state for every run, made
+    outside the timed part. */
 async function openWasmoon() {
-  const factory = new wasmoon.LuaFactory("/node_modules/wasmoon/dist/glue.wasm");
-  const fresh = async () => {
-    const lua = await factory.createEngine();
-    const out = [];
-    lua.global.set("__bench_write", (text) => { out.push(text); });
-    lua.doStringSync(`
-      local write, pack, concat, tostring = __bench_write, table.pack, table.concat, tostring
-      __bench_write = nil
-      function print(...)
-        local t = pack(...)
-        for i = 1, t.n do t[i] = tostring(t[i]) end
-        write(concat(t, "\\t", 1, t.n) .. "\\n")
-      end`);
-    return { lua, out };
-  };
+  const factory = new wasmoon.LuaFactory(WASMOON_WASM);
+  const fresh = () => freshWasmoon(factory);
   const probe = await fresh();
   const version = probe.lua.doStringSync("return _VERSION");
   probe.lua.global.close();
   return {
     version,
     async run(source) {
-      const { lua, out } = await fresh();
-      try {
-        const started = performance.now();
-        lua.doStringSync(source);
-        const ms = performance.now() - started;
-        return { output: out.join(""), ms };
-      } catch (e) {
-        return { error: String(e && e.message || e), output: out.join("") };
-      } finally {
-        lua.global.close();
-      }
+      const state = await fresh();
+      return runWasmoon(state, source, performance.now());
     },
   };
+}
+
+/** Runs `source` in a state of freshWasmoon, timed from `started`, and closes the state. */
+function runWasmoon({ lua, out }, source, started) {
+  try {
+    lua.doStringSync(source);
+    const ms = performance.now() - started;
+    return { output: out.join(""), ms };
+  } catch (e) {
+    return { error: String(e && e.message || e), output: out.join("") };
+  } finally {
+    lua.global.close();
+  }
 }
 
 /** fengari: Lua 5.3 written in JavaScript (its integers are 32-bit). A new
@@ -116,6 +130,22 @@ async function openFengari() {
   };
 }
 
+/** The cold column's runs: the engine made from nothing, then the chunk, timed together. */
+const COLD = {
+  async "lua.wasm"(source) {
+    const started = performance.now();
+    const lua = await createLua({ wasm: "/lua.wasm", limits: LUA_WASM_LIMITS });
+    const r = lua.run(source);
+    const ms = performance.now() - started;
+    if (r.error) return { error: `${r.error.name}: ${r.error.message}`, output: r.output };
+    return { output: r.output, ms };
+  },
+  async wasmoon(source) {
+    const started = performance.now();
+    return runWasmoon(await freshWasmoon(new wasmoon.LuaFactory(WASMOON_WASM)), source, started);
+  },
+};
+
 const OPENERS = { "lua.wasm": openLuaWasm, wasmoon: openWasmoon, fengari: openFengari };
 let engine = null;
 
@@ -128,6 +158,11 @@ window.bench = {
 
   async run(source) {
     return engine.run(source);
+  },
+
+  async cold(name, source) {
+    if (!COLD[name]) throw new Error(`no cold run for ${name}`);
+    return COLD[name](source);
   },
 
   /** µs per lua.run("return 1"): `batches` batches of `perBatch` evals each,

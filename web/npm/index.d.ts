@@ -287,6 +287,8 @@ export interface LuaClientOptions {
   functions?: HostFunctions;
   /** Modules `require` finds in every run, on every engine. */
   modules?: Modules;
+  /** A Worker of lua-worker.js started already, taken as the first browser worker. */
+  startedWorker?: Worker | null;
 }
 
 export interface ClientRunOptions {
@@ -315,6 +317,8 @@ export interface LuaClientEventMap {
   progress: CustomEvent<{ engine: WorkerEngine; text: string | null }>;
   /** A localStorage problem (its message), or null when it is mended. */
   "storage-problem": CustomEvent<string | null>;
+  /** The browser worker made its host after preload (failure null), or could not. */
+  loaded: CustomEvent<{ engine: WorkerEngine; failure: string | null }>;
 }
 
 /** Runs scripts on an engine and keeps `_home` in localStorage, shared with other tabs. */
@@ -330,8 +334,8 @@ export declare class LuaClient extends EventTarget {
   setHome(snapshot: HomeSnapshot): void;
   /** Runs `code`; one run at a time (another throws while one is pending). */
   run(code: LuaBytes, options?: ClientRunOptions): Promise<ClientResult>;
-  /** Starts the worker of `engine` and its loading now. */
-  preload(engine: WorkerEngine): void;
+  /** Starts the worker of `engine` and its loading now; `module`: lua.wasm compiled already. */
+  preload(engine: WorkerEngine, options?: { module?: WebAssembly.Module | null }): void;
   /** Ends a script running in a worker now; false when none runs. */
   stop(): boolean;
   addEventListener<K extends keyof LuaClientEventMap>(

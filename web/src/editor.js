@@ -111,7 +111,9 @@ const errorGutter = gutter({
 // On a phone, long lines wrap: scrolling sideways in a small editor is hard.
 const narrowScreen = matchMedia("(max-width: 700px)");
 const wrapping = new Compartment();
-const wrapLines = () => (narrowScreen.matches ? EditorView.lineWrapping : []);
+// The empty extension, one object: a compartment that holds it needs no reconfiguring to it.
+const NONE = [];
+const wrapLines = () => (narrowScreen.matches ? EditorView.lineWrapping : NONE);
 // The key bindings' mode: none (CodeMirror's own), or Vim's (src/vim.js, loaded when switched on).
 const keyMode = new Compartment();
 
@@ -121,9 +123,9 @@ const keyMode = new Compartment();
  */
 export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = () => {}, onChange = () => {} } = {}) {
   // Vim's bindings go first, ahead of the other keymaps, as @replit/codemirror-vim asks.
-  let keys = [];
+  let keys = NONE;
   const extensions = [
-    keyMode.of([]),
+    keyMode.of(NONE),
     lineNumbers(),
     errorGutter,
     highlightActiveLineGutter(),
@@ -154,7 +156,11 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = ()
     theme,
   ];
   const newState = (text) => EditorState.create({ doc: text, extensions });
-  const configure = () => view.dispatch({ effects: [wrapping.reconfigure(wrapLines()), keyMode.reconfigure(keys)] });
+  // Reconfiguring recomputes the whole configuration of the state: not done when nothing changed.
+  const configure = () => {
+    if (wrapping.get(view.state) === wrapLines() && keyMode.get(view.state) === keys) return;
+    view.dispatch({ effects: [wrapping.reconfigure(wrapLines()), keyMode.reconfigure(keys)] });
+  };
   const view = new EditorView({ parent, state: newState(doc) });
 
   narrowScreen.addEventListener("change", configure);
@@ -170,14 +176,14 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = ()
     /** Shows `state` (another file's) and returns the one it replaces, as it was. */
     swap(state) {
       const old = view.state;
-      view.setState(state);
+      if (state !== old) view.setState(state);
       configure(); // the screen or the key mode may have changed since this state was shown
       return old;
     },
 
     /** Sets the key bindings' mode: an extension (Vim's), or [] for CodeMirror's own. */
     setKeyMode(extension) {
-      keys = extension;
+      keys = extension.length === 0 ? NONE : extension;
       configure();
     },
     /** Replaces the whole text as one undoable change (Ctrl+Z brings the old text back). */

@@ -91,7 +91,13 @@ export class Files {
 
   /** Replaces every file (checkedFiles' list) and shows main.lua. */
   set(files) {
-    this.files = files.map((f) => ({ name: f.name, state: this.editor.newState(f.code) }));
+    // The editor's own state serves the first file when it holds that text already (the
+    // page makes the editor with it): the view is then not drawn a second time.
+    const shown = this.editor.view.state;
+    this.files = files.map((f, i) => ({
+      name: f.name,
+      state: i === 0 && shown.doc.toString() === f.code ? shown : this.editor.newState(f.code),
+    }));
     this.active = 0;
     this.editor.swap(this.files[0].state);
     this.draw();

@@ -2,8 +2,9 @@
 // the _home inspector, share links and the examples menu to one LuaClient,
 // and exposes the same runs to tests as window.wasmCompute = {ready,
 // run(code, {engine, stdin, args, name, limits}), home(), setHome(snapshot)};
-// ready resolves once lua.wasm compiles, when the page also sets
-// <html data-ready="true">. A Server run that finds no server runs again in
+// ready resolves once the editor shows the code and the browser engine's
+// worker has made its instance of lua.wasm (a Run then runs at once), when
+// the page also sets <html data-ready="true">. A Server run that finds no server runs again in
 // Pyodide, and says so (runWithFallback). The Run button runs main.lua as
 // the chunk `main.lua` (messages read `main.lua:3: …`), with the other files
 // as its modules (util.lua is `require("util")`) and the input box as its
@@ -75,7 +76,10 @@ const ui = {
   toast: $("#toast"),
 };
 
+// dist/boot.js may have started the compilation of lua.wasm and the worker already.
+const boot = window.wasmComputeBoot;
 const client = new LuaClient({
+  startedWorker: boot?.worker ?? null,
   // An embedded page keeps a _home of its own: a visitor's runs there leave theirs alone.
   ...(EMBED ? { storageKey: "wasm-compute:home:embed" } : {}),
   wasm: new URL("lua.wasm", ROOT).href,
@@ -143,13 +147,22 @@ function replaceHome(snapshot) {
 
 // ------------------------------------------------------------ running
 
-// The page is ready once lua.wasm is fetched and compiles here: then the
-// worker's own fetch comes from the HTTP cache. A warm-up run through the
-// client would do more, but its save of _home would also clear a storage
-// problem the client found at start-up before anyone could read it.
-// dist/boot.js may have started that compilation already.
-const boot = window.wasmComputeBoot;
-const warmup = (boot?.wasm === client.wasm ? boot.module : compileLua(client.wasm)).then(() => {});
+// The page is ready once lua.wasm compiles here and the browser worker has
+// made its instance from that module (it fetches and compiles nothing
+// itself). A warm-up run through the client would do more, but its save of
+// _home would also clear a storage problem the client found at start-up
+// before anyone could read it.
+const warmup = (boot?.wasm === client.wasm ? boot.module : compileLua(client.wasm)).then((module) =>
+  new Promise((resolve, reject) => {
+    const loaded = ({ detail }) => {
+      if (detail.engine !== "browser") return;
+      client.removeEventListener("loaded", loaded);
+      if (detail.failure) reject(new Error(detail.failure));
+      else resolve();
+    };
+    client.addEventListener("loaded", loaded);
+    client.preload("browser", { module });
+  }));
 
 // A trap on the server engine is the server failing (or missing), not the script.
 function serverFailure(result, engine) {
@@ -469,7 +482,9 @@ setRunning(null);
 const ready = (async () => {
   const draft = await initialDraft();
   setInput(draft.input);
-  editor = createEditor($("#editor"), { onRun: runEditor, onFormat: formatFile, onChange: draftChanged });
+  editor = createEditor($("#editor"), {
+    doc: draft.files[0].code, onRun: runEditor, onFormat: formatFile, onChange: draftChanged,
+  });
   files = new Files({
     tabs: $("#file-tabs"), panel: $("#editor"), editor, onChange: draftChanged, say: toast,
     buttons: { add: $("#new-file"), rename: $("#rename-file"), remove: $("#delete-file") },
