@@ -25,7 +25,7 @@ def test_imports_are_exactly_the_documented_ones():
     module = load_module(default_wasm_path())
     imports = sorted((i.module, i.name) for i in module.imports)
     assert imports == sorted([
-        ("env", "js_clock"),
+        ("env", "js_clock"), ("env", "js_deadline"),
         ("env", "js_ext_table_get"), ("env", "js_ext_table_set"), ("env", "js_ext_table_delete"),
         ("env", "js_ext_table_size"), ("env", "js_ext_table_keys"),
         ("env", "js_host_call"), ("env", "js_host_reply"),

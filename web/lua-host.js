@@ -202,6 +202,9 @@ export class LuaHost {
         if (host.clock !== null) return kind === 0 ? host.clock : 0;
         return kind === 0 ? Date.now() / 1000 : (performance.now() - host.started) / 1000;
       },
+      // The worker has no deadline of its own: lua-client.js terminates it
+      // after timeoutMs, so the import always returns.
+      js_deadline: () => {},
       // ABI §11. In an async host the import is Suspending: when it returns a
       // Promise, the module waits in it until the Promise settles.
       js_host_call: this.isAsync ? new WebAssembly.Suspending((...a) => host.hostCall(...a)) : (...a) => host.hostCall(...a),

@@ -36,6 +36,18 @@ pub fn build(b: *std.Build) void {
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lauxlib.c"}, .flags = &(flags ++ [_][]const u8{
         "-Dlua_getallocf(L,ud)=(*(ud) = (L), wc_box_alloc)",
     }) });
+    // The C loops that can run long within one VM instruction charge the
+    // deadline's work counter (src/deadline.h, ABI §7): the pattern matcher
+    // at every step, the table library at every table access, the utf8
+    // library by the length of the string it scans.
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lstrlib.c"}, .flags = &(flags ++ [_][]const u8{ "-include", "src/lstrlib_deadline.h" }) });
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"ltablib.c"}, .flags = &(flags ++ [_][]const u8{
+        "-Dlua_geti(L,i,n)=(wc_deadline_spend(1), lua_geti(L,i,n))",
+        "-Dlua_seti(L,i,n)=(wc_deadline_spend(1), lua_seti(L,i,n))",
+    }) });
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lutf8lib.c"}, .flags = &(flags ++ [_][]const u8{
+        "-DluaL_checklstring(L,a,l)=wc_deadline_string(luaL_checklstring(L,a,l), l)",
+    }) });
     // Upstream libraries wrapped for the sandbox (os, io, debug, package), the collector
     // with the finalization an eval ends with (lgc_sandbox.c includes lgc.c),
     // the hook slot and the restore.
@@ -63,5 +75,5 @@ const lua_compiler = [_][]const u8{ "llex.c", "lparser.c", "lcode.c", "ldump.c",
 const lua_core = [_][]const u8{
     "lapi.c",   "lctype.c", "ldebug.c", "ldo.c",      "lfunc.c",  "lmem.c",
     "lobject.c", "lopcodes.c", "lstate.c", "lstring.c", "ltable.c", "ltm.c", "lzio.c",
-    "lcorolib.c", "lmathlib.c", "lstrlib.c", "ltablib.c", "lutf8lib.c",
+    "lcorolib.c", "lmathlib.c",
 };

@@ -6,7 +6,9 @@ Shared by every engine; an engine only moves bytes in and out of memory.
 
 from __future__ import annotations
 
+import math
 import struct
+import time
 
 from . import _abi
 from ._store import NoSuchTable, Store, TableRef
@@ -126,6 +128,16 @@ class BridgeImports:
 
     def _clock_import(self, kind):
         return self._clock(kind)
+
+    # The monotonic time at which the running eval's timeout_ms ends; an
+    # engine sets it around each compute call, none while idle.
+    _deadline = math.inf
+
+    def _deadline_import(self):
+        # Past the deadline the import does not return: the exception traps
+        # the call, and compute raises it (ABI §7).
+        if time.monotonic() >= self._deadline:
+            raise TimeoutError
 
     # ---------------------------------------------------------------- ABI §11
 

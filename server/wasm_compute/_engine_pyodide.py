@@ -32,10 +32,9 @@ _HEADER = struct.Struct("<II")
 class PyodideEngine(BridgeImports):
     """One live instance of lua.wasm (ABI §1), with the interface of WasmtimeEngine.
 
-    A call into WebAssembly cannot be interrupted from the thread that made it, so there
-    is no wall-clock deadline here: timeout_ms is accepted for the common interface, and
-    the page stops a runaway script by terminating the worker (web/lua-client.js), as it
-    does for the browser engine.
+    There is no wall-clock deadline here: timeout_ms is accepted for the common interface,
+    js_deadline (ABI §7) always returns, and the page stops a runaway script by terminating
+    the worker after its own timeoutMs (web/lua-client.js), as it does for the browser engine.
     """
 
     def __init__(self, wasm, limits: _abi.Limits, bridge: HomeBridge, clock, random_seed, timeout_ms: int,
@@ -55,6 +54,7 @@ class PyodideEngine(BridgeImports):
             ("js_ext_table_size", PyodideEngine._size),
             ("js_ext_table_keys", PyodideEngine._keys),
             ("js_clock", PyodideEngine._clock_import),
+            ("js_deadline", PyodideEngine._deadline_import),
             ("js_host_call", PyodideEngine._host_call),
             ("js_host_reply", PyodideEngine._host_reply),
         )}

@@ -2,9 +2,9 @@
 share one listening socket, so `POST /api/run` (CPU-bound, one eval at a time per Python
 interpreter) uses every core.
 
-Each worker builds its own app after the fork (gunicorn's preload_app is off): the wasmtime
-engine keeps a thread that ticks its epochs, and a thread does not survive a fork, so nothing
-of wasmtime may be loaded in the master. The master only binds the socket (so a port of 0
+Each worker builds its own app after the fork (gunicorn's preload_app is off): nothing of
+wasmtime (its engine, its compiled module) is loaded in the master, so no worker inherits
+state that a fork does not carry over cleanly. The master only binds the socket (so a port of 0
 turns into the real one before the URL is printed) and checks once that the shares database
 answers, so a bad --data or --database stops the start with a clear message. A worker touches
 the database only when a request needs it, so one that starts again while the database is

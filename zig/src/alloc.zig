@@ -4,6 +4,7 @@
 
 const std = @import("std");
 const c = @import("lua.zig").c;
+const deadline = @import("deadline.zig");
 
 pub const memory_bytes_max_default: usize = 64 * 1024 * 1024;
 
@@ -24,6 +25,8 @@ pub fn luaAlloc(ud: ?*anyopaque, ptr: ?*anyopaque, osize: usize, nsize: usize) c
         return null;
     }
     if (nsize > old and nsize - old > memory_bytes_max -| used) return null;
+    // Filling what is allocated is work the deadline counts (ABI §7).
+    if (nsize > old) deadline.spendBytes(nsize - old);
     const block = c.realloc(ptr, nsize) orelse return null;
     used = used - old + nsize;
     peak = @max(peak, used);

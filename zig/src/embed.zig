@@ -7,6 +7,7 @@ const lua = @import("lua.zig");
 const ser = @import("serializer.zig");
 const ext_table = @import("ext_table.zig");
 const request = @import("request.zig");
+const deadline = @import("deadline.zig");
 const c = lua.c;
 
 extern "env" fn js_host_call(fn_index: u32, args_ptr: [*]const u8, args_len: usize, res_ptr: [*]u8, res_max: usize) i32;
@@ -201,6 +202,8 @@ fn call(Lopt: ?*lua.State) callconv(.c) c_int {
     const index: u32 = @intCast(c.lua_tointegerx(L, lua.upvalueIndex(1), null));
     const sent = args.list.items[start..];
     const n = js_host_call(index, sent.ptr, sent.len, &reply_inline, reply_inline.len);
+    // The host function may have taken any time (ABI §7).
+    deadline.check();
     if (n < 5) malformed(L, closer);
     const len: usize = @intCast(n);
     const reply: []const u8 = if (len <= reply_inline.len) blk: {

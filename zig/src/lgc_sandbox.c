@@ -74,17 +74,23 @@ void wc_ext_thread_free (lua_State *L1) {
 }
 
 
+/* A step may traverse the whole heap (a pause of 0 and a large step size
+** make every step a whole cycle), so it charges the deadline's work counter
+** by the heap's size (src/deadline.h, ABI §7); so does a full collection. */
 void luaC_step (lua_State *L) {
   if (ext_busy())
     luaE_setdebt(G(L), -2000);  /* as for a stopped collector: ask again soon */
-  else
+  else {
+    wc_deadline_bytes(gettotalbytes(G(L)));
     upstream_luaC_step(L);
+  }
 }
 
 
 /* A full collection asked for in the middle of ext_table's code runs as an
 ** emergency one does: without finalizers. */
 void luaC_fullgc (lua_State *L, int isemergency) {
+  wc_deadline_bytes(gettotalbytes(G(L)));
   upstream_luaC_fullgc(L, isemergency || ext_busy());
 }
 

@@ -14,6 +14,7 @@
 #define LUA_CORE
 #include "lprefix.h"
 #include "lopcodes.h"
+#include "ltm.h"
 
 extern int wc_budget_slice;
 void wc_budget_signal(lua_State *L);
@@ -22,3 +23,10 @@ void wc_budget_signal(lua_State *L);
 #define GET_OPCODE(i) \
   (l_unlikely(--wc_budget_slice < 0) ? wc_budget_signal(L) : (void)0, \
    cast(OpCode, ((i)>>POS_OP) & MASK1(SIZE_OP,0)))
+
+/* `...` copies every extra argument, up to a million values in one
+** instruction: it charges the deadline's work counter (src/deadline.h) a
+** unit per 16 of them. ltm.h is included above for the same reason as
+** lopcodes.h. */
+#define luaT_getvarargs(L,ci,where,wanted) \
+  (wc_deadline_spend(1 + (ci)->u.l.nextraargs / 16), luaT_getvarargs(L, ci, where, wanted))

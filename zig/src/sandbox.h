@@ -50,4 +50,8 @@ void wc_ext_thread_free(struct lua_State *L1);
 #define luai_userstatethread(L,L1)	wc_hook_thread(L1)
 #define luai_userstatefree(L,L1)	wc_ext_thread_free(L1)
 
+/* The C loops that can run long within one VM instruction charge the
+** deadline's work counter (ABI §7). */
+#include "deadline.h"
+
 #endif

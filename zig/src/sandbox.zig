@@ -10,6 +10,7 @@ const output = @import("output.zig");
 const alloc = @import("alloc.zig");
 const main = @import("main.zig");
 const embed = @import("embed.zig");
+const deadline = @import("deadline.zig");
 const c = lua.c;
 
 pub const instructions_max_default: u64 = 1_000_000_000;
@@ -224,6 +225,7 @@ pub fn resetEval(L: *lua.State) void {
     instructions_used = 0;
     instructions_exhausted = false;
     grantSlice();
+    deadline.resetEval();
     // The last eval may have ended with a hook set, the budget's or its own.
     c.lua_sethook(L, null, 0, 0);
 }
@@ -308,9 +310,10 @@ fn grantSlice() void {
 /// Charges the slice the VM has counted (src/lhook.c calls it when the
 /// slice ran out): 0 and a new slice, or 1 once the budget is spent. Then
 /// the VM signals on every instruction, so every thread that runs one gets
-/// the budget's hook (ABI §3).
+/// the budget's hook (ABI §3). Every slice's end asks for the deadline (§7).
 fn budgetCharge() callconv(.c) c_int {
     if (!instructions_exhausted) {
+        deadline.check();
         instructions_used = instructionsCounted();
         if (instructions_used <= instructions_max) {
             grantSlice();
@@ -396,6 +399,8 @@ fn loadBuffer(L: *lua.State, s: [*]const u8, l: usize, name: [*:0]const u8, mode
             return c.LUA_ERRSYNTAX;
         }
     }
+    // The lexer scans it, a long comment without allocating (ABI §7).
+    deadline.spendBytes(l);
     return c.luaL_loadbufferx(L, s, l, name, mode);
 }
 
@@ -419,10 +424,14 @@ const Reader = struct {
                 size.* = 0;
                 return null;
             }
-            return self.reader.?(L, self.data, size);
+            const piece = self.reader.?(L, self.data, size);
+            // The lexer scans it, a long comment without allocating (ABI §7).
+            deadline.spendBytes(size.*);
+            return piece;
         }
         self.started = true;
         const first = self.reader.?(L, self.data, size);
+        deadline.spendBytes(size.*);
         if (!self.binary or first == null or size.* == 0 or first[0] != c.LUA_SIGNATURE[0]) return first;
         return self.readWhole(L, first[0..size.*], size);
     }
