@@ -28,6 +28,8 @@
 /* sandbox.zig: the budget's accounting. */
 int wc_budget_charge (void);
 void wc_budget_raise (lua_State *L);
+int wc_budget_reenter_due (void);
+extern int wc_budget_slice;
 /* sandbox.zig: the sandbox's own C functions. */
 int wc_is_hidden_function (lua_CFunction f);
 /* ldb_sandbox.c: ldblib's hook, which calls the script's hook function. */
@@ -70,16 +72,43 @@ static void pend_budget (lua_State *L) {
 }
 
 
-/* Called by the VM (lvm_budget.h) on every instruction past the end of a
-** slice. Where Lua runs code with hooks off (hooks, finalizers) no hook
-** could fire: the slice is charged here, and once the budget is spent hooks
-** are turned back on so that the next instruction raises the error. */
-void wc_budget_signal (lua_State *L) {
+/* For every instruction past the end of a slice (wc_budget_next). Where
+** Lua runs code with hooks off (hooks, finalizers) no hook could fire: the
+** slice is charged here, and once the budget is spent hooks are turned back
+** on so that the next instruction raises the error. */
+static void wc_budget_signal (lua_State *L) {
   if (!L->allowhook) {
     if (!wc_budget_charge()) return;  /* a new slice */
     L->allowhook = 1;
   }
   pend_budget(L);
+}
+
+
+/* A new call of luaV_execute is due (lvm_budget.h): the slice the budget's
+** hook granted waits here, and the VM's counter is 0 so that its next
+** instruction asks wc_budget_next. */
+static int reenter_pending = 0;
+static int reenter_slice;
+
+
+/* Called by the VM (lvm_budget.h) for an instruction its counter went below
+** 0 on: 1 when luaV_execute ('may_reenter') should run the frame in a new
+** call, which counts the instruction; else counts it and goes on. A new
+** call is made only while no hook is set: Lua's hooks would see the frame's
+** start again. */
+int wc_budget_next (lua_State *L, int may_reenter) {
+  if (reenter_pending) {
+    reenter_pending = 0;
+    if (may_reenter && L->hookmask == 0) {
+      wc_budget_slice = reenter_slice;
+      return 1;
+    }
+    wc_budget_slice = reenter_slice - 1;
+    if (wc_budget_slice >= 0) return 0;
+  }
+  wc_budget_signal(L);
+  return 0;
 }
 
 
@@ -117,6 +146,11 @@ void wc_hook_dispatch (lua_State *L, lua_Debug *ar) {
       wc_budget_raise(L);
     }
     end_budget(L, ar);
+    if (L->hookmask == 0 && wc_budget_reenter_due()) {
+      reenter_slice = wc_budget_slice;
+      wc_budget_slice = 0;
+      reenter_pending = 1;
+    }
   }
   else if (!is_hidden_call(L, ar))
     wc_script_hook(L, ar);

@@ -17,12 +17,36 @@
 #include "ltm.h"
 
 extern int wc_budget_slice;
-void wc_budget_signal(lua_State *L);
+int wc_budget_next(lua_State *L, int may_reenter);
 
+/*
+** lvm.c decodes with GET_OPCODE(i) in luaV_execute and GET_OPCODE(inst) in
+** luaV_finishOp; the argument's name picks the version.
+**
+** luaV_execute's can also start the running frame over in a new call of
+** luaV_execute (src/lhook.c says when), which then finishes what this call
+** would have: a fresh call of luaV_execute ends by returning from the frame
+** this one was called for. V8 compiles wasm first with its baseline
+** compiler and later, in the background, with its optimizing one, but a
+** function that is running keeps the code it started with; and Lua runs a
+** whole chunk, with every Lua-to-Lua call, in one call of luaV_execute. So
+** without this, a script that runs for seconds can run them all in
+** baseline code. The instruction is not counted here, since the new call
+** fetches and counts it.
+*/
 #undef GET_OPCODE
-#define GET_OPCODE(i) \
-  (l_unlikely(--wc_budget_slice < 0) ? wc_budget_signal(L) : (void)0, \
-   cast(OpCode, ((i)>>POS_OP) & MASK1(SIZE_OP,0)))
+#define GET_OPCODE(i)	WC_GET_OPCODE_##i
+#define WC_DECODE(i)	cast(OpCode, ((i)>>POS_OP) & MASK1(SIZE_OP,0))
+#define WC_GET_OPCODE_inst \
+  (l_unlikely(--wc_budget_slice < 0) ? (void)wc_budget_next(L, 0) : (void)0, \
+   WC_DECODE(inst))
+#define WC_GET_OPCODE_i ({ \
+  if (l_unlikely(--wc_budget_slice < 0) && wc_budget_next(L, 1)) { \
+    ci->u.l.savedpc = pc - 1; \
+    luaV_execute(L, ci); \
+    return; \
+  } \
+  WC_DECODE(i); })
 
 /* `...` copies every extra argument, up to a million values in one
 ** instruction: it charges the deadline's work counter (src/deadline.h) a

@@ -25,6 +25,10 @@ pub var instructions_exhausted = false;
 /// The current slice's size; the VM counts `wc_budget_slice` down from it.
 var slice_granted: u32 = 0;
 export var wc_budget_slice: c_int = 0;
+/// Slices charged in this eval; after the ones numbered by a power of two,
+/// up to this, the VM starts its running frame over (src/lvm_budget.h).
+var slices_charged: u32 = 0;
+const reenter_slice_last: u32 = 64;
 
 /// ABI §3: a fixed seed makes every eval draw the same numbers; otherwise the
 /// generator, seeded once by the host, runs on from eval to eval.
@@ -224,6 +228,7 @@ pub fn resetEval(L: *lua.State) void {
     memory_warned = false;
     instructions_used = 0;
     instructions_exhausted = false;
+    slices_charged = 0;
     grantSlice();
     deadline.resetEval();
     // The last eval may have ended with a hook set, the budget's or its own.
@@ -317,12 +322,22 @@ fn budgetCharge() callconv(.c) c_int {
         instructions_used = instructionsCounted();
         if (instructions_used <= instructions_max) {
             grantSlice();
+            slices_charged +|= 1;
             return 0;
         }
         instructions_exhausted = true;
     }
     wc_budget_slice = 0;
     return 1;
+}
+
+/// Whether the slice just charged is one after which the VM starts its
+/// running frame over in a new call of luaV_execute (src/lvm_budget.h): at
+/// most 7 new calls an eval, at slices 1, 2, 4, ... 64, while V8's
+/// optimized code for it is likely to be ready.
+fn budgetReenterDue() callconv(.c) c_int {
+    const n = slices_charged;
+    return @intFromBool(n != 0 and n <= reenter_slice_last and n & (n - 1) == 0);
 }
 
 /// Raises the limit error from the budget's hook. No pcall, xpcall or
@@ -515,6 +530,7 @@ comptime {
     @export(&boxAlloc, .{ .name = "wc_box_alloc", .visibility = .hidden });
     @export(&budgetCharge, .{ .name = "wc_budget_charge", .visibility = .hidden });
     @export(&budgetRaise, .{ .name = "wc_budget_raise", .visibility = .hidden });
+    @export(&budgetReenterDue, .{ .name = "wc_budget_reenter_due", .visibility = .hidden });
     @export(&instructions_exhausted, .{ .name = "wc_budget_exhausted", .visibility = .hidden });
     @export(&isHiddenFunction, .{ .name = "wc_is_hidden_function", .visibility = .hidden });
 }
