@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from wasm_compute._admission import ONE_ADDRESS_LOAD
+
 # tests/servers.py's stop_waitress: the one safe way to stop a waitress server of the tests.
 _spec = importlib.util.spec_from_file_location("e2e_servers", Path(__file__).resolve().parents[1] / "tests" / "servers.py")
 _servers = importlib.util.module_from_spec(_spec)
@@ -43,8 +45,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 READY_TIMEOUT_MS = 30_000
-E2E_ADMISSION = {"client_runs_max": 64, "client_cpu_ms_per_minute": 10**9, "client_shares_per_minute": 10**9,
-                 "client_share_bytes_per_day": 10**12}
 
 # Problems seen on each open page since the last test took them (pytest_runtest_call).
 _problems: dict[object, list[str]] = {}
@@ -62,7 +62,7 @@ def serve_app(config: dict):
         config = {**config, "WEB_DIR": str(Path(os.environ["E2E_WEB_DIR"]).resolve())}
     # The whole session is one address (127.0.0.1) running and sharing far more than a visitor
     # would: the per-client limits are lifted (tests/test_admission.py is about them).
-    config = {"ADMISSION": E2E_ADMISSION, **config}
+    config = {"ADMISSION": ONE_ADDRESS_LOAD, **config}
     app = create_app(config)
     httpd = waitress.create_server(app, map={}, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=httpd.run, name="e2e-waitress", daemon=True)

@@ -16,6 +16,7 @@ import pytest
 
 from servers import stop_waitress
 
+from wasm_compute._admission import ONE_ADDRESS_LOAD
 from wasm_compute.app import create_app, share_id_for
 
 CLIENTS = 8
@@ -30,9 +31,7 @@ def server(tmp_path):
     data_dir = tmp_path / "data"
     app = create_app({"DATA_DIR": str(data_dir),
                       "SANDBOX_LIMITS": {"instructions_max": 2_000_000, "timeout_ms": 5000},
-                      # The clients are one address (127.0.0.1), and this is load, not admission
-                      # (tests/test_admission.py): each of them counts as a client of its own.
-                      "ADMISSION": {"client_runs_max": CLIENTS, "client_shares_per_minute": CLIENTS * REQUESTS}})
+                      "ADMISSION": ONE_ADDRESS_LOAD})
     httpd = waitress.create_server(app, map={}, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=httpd.run, name="load-waitress", daemon=True)
     thread.start()

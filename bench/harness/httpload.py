@@ -25,14 +25,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from wasm_compute._admission import ONE_ADDRESS_LOAD
+
 WRK_SCRIPT = Path(__file__).with_name("wrk_post.lua")
 CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 SERVER_START_S = 60  # the server prints its URL within this, or the run stops
-# The load's connections come from one address and each stands for a visitor of its own: the
-# server's per-client limits (SECURITY.md) are lifted past what they send. bench/abuse.py
-# measures the limits themselves.
-MANY_CLIENTS_ONE_ADDRESS = ("--client-runs-max", "64", "--client-cpu-ms-per-minute", "1000000000",
-                            "--client-shares-per-minute", "1000000000", "--client-share-bytes-per-day", "1000000000000")
+# The load's connections come from one address and each stands for a visitor of its own.
+MANY_CLIENTS_ONE_ADDRESS = tuple(arg for name, value in ONE_ADDRESS_LOAD.items()
+                                 for arg in ("--" + name.replace("_", "-"), str(value)))
 
 
 def wrk_missing() -> str | None:
