@@ -3,7 +3,7 @@ formats doubles and 64-bit integers itself (zig/src/numfmt.zig), not through was
 printf. Every format below runs over values chosen to break a formatter (random bit
 patterns, powers of two and ten and their neighbours, exact decimal ties, subnormals, the
 ends of the range, -0.0, inf, nan) in the sandbox and in the native `lua`, and the outputs
-must be equal; a larger sweep of random doubles is checked against Python's own correctly
+must be equal, and so must strings and characters in a field; a larger sweep of random doubles is checked against Python's own correctly
 rounded formatting. The Zig tests of numfmt.zig run here too.
 """
 
@@ -35,6 +35,10 @@ INTEGER_FORMATS = [
     "%x", "%X", "%#x", "%#X", "%10.4x", "%-#12X", "%#010x", "%.0x",
     "%o", "%#o", "%#.0o", "%.5o", "%#12.3o", "%u", "%-20u", "%.25u",
 ]
+# %s and %c in a field go the same way (zig/src/numfmt.c).
+STRING_FORMATS = ["%-6s", "%10s", "%.2s", "%5.1s", "%-99.0s", "%s"]
+CHAR_FORMATS = ["%c", "%-3c", "%5c"]
+STRINGS = ["", "k", "abc", "hello world", "x" * 99]  # ASCII: run_native reads UTF-8
 
 
 def bits_to_float(bits: int) -> float:
@@ -98,6 +102,16 @@ def script(floats: list[float], integers: list[int]) -> str:
         "for _, i in ipairs(I) do",
         "  out[#out + 1] = tostring(i) .. ' ' .. i .. string.format(' %q', i)",
         "  for _, f in ipairs(IF) do out[#out + 1] = string.format(f, i) end",
+        "end",
+        "for _, s in ipairs({" + ",".join(f'"{x}"' for x in STRINGS) + "}) do",
+        "  for _, f in ipairs({" + ",".join(f'"{f}"' for f in STRING_FORMATS) + "}) do",
+        "    out[#out + 1] = string.format(f, s)",
+        "  end",
+        "end",
+        "for c = 0, 127, 3 do",
+        "  for _, f in ipairs({" + ",".join(f'"{f}"' for f in CHAR_FORMATS) + "}) do",
+        "    out[#out + 1] = string.format(f, c)",
+        "  end",
         "end",
         "io.write(table.concat(out, '\\n'), '\\n')",
     ]) + "\n"

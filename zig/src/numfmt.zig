@@ -18,11 +18,12 @@ pub const Spec = struct {
     zero: bool = false,
     width: u32 = 0,
     precision: ?u32 = null,
+    long_long: bool = false,
     conv: u8 = 0,
 };
 
 /// What the C front passes to va_arg for a format (src/numfmt.c).
-pub const Kind = enum(c_int) { libc = 0, integer = 1, float = 2 };
+pub const Kind = enum(c_int) { libc = 0, integer = 1, float = 2, string = 3, char = 4 };
 
 /// Lua's own limits (lstrlib.c's checkformat: two digits each); a format
 /// past them is not one of Lua's and goes to libc.
@@ -56,11 +57,11 @@ pub fn parse(fmt: [*:0]const u8) ?Spec {
         i += 1;
         s.precision = field(fmt, &i) orelse return null;
     }
-    const long_long = fmt[i] == 'l' and fmt[i + 1] == 'l';
-    if (long_long) i += 2;
+    s.long_long = fmt[i] == 'l' and fmt[i + 1] == 'l';
+    if (s.long_long) i += 2;
     s.conv = fmt[i];
     if (fmt[i] == 0 or fmt[i + 1] != 0) return null;
-    if (kind(s.conv, long_long) == .libc) return null;
+    if (kind(s.conv, s.long_long) == .libc) return null;
     return s;
 }
 
@@ -79,16 +80,19 @@ fn kind(conv: u8, long_long: bool) Kind {
     return switch (conv) {
         'd', 'i', 'u', 'o', 'x', 'X' => if (long_long) .integer else .libc,
         'e', 'E', 'f', 'F', 'g', 'G', 'a', 'A' => if (long_long) .libc else .float,
+        's' => if (long_long) .libc else .string,
+        'c' => if (long_long) .libc else .char,
         else => .libc,
     };
 }
 
-/// A result being built, never longer than `out_bytes_max`.
+/// A result being built, never longer than `out_bytes_max`. Made as
+/// `undefined` with `len` set: a default-initialised one is cleared first.
 const Out = struct {
-    buf: [out_bytes_max]u8 = undefined,
-    len: usize = 0,
+    buf: [out_bytes_max]u8,
+    len: usize,
 
-    fn put(o: *Out, c: u8) void {
+    inline fn put(o: *Out, c: u8) void {
         o.buf[o.len] = c;
         o.len += 1;
     }
@@ -105,10 +109,37 @@ const Out = struct {
     }
 };
 
+/// snprintf's buffer of `n` bytes: what does not fit is counted, not
+/// written, and the text is always terminated.
+const Sink = struct {
+    s: [*]u8,
+    n: usize,
+    len: usize = 0,
+
+    fn room(k: *const Sink, want: usize) usize {
+        const free = if (k.n > k.len + 1) k.n - 1 - k.len else 0;
+        return @min(free, want);
+    }
+    fn putSlice(k: *Sink, bytes: []const u8) void {
+        const w = k.room(bytes.len);
+        @memcpy(k.s[k.len..][0..w], bytes[0..w]);
+        k.len += bytes.len;
+    }
+    fn putRepeat(k: *Sink, c: u8, n: usize) void {
+        @memset(k.s[k.len..][0..k.room(n)], c);
+        k.len += n;
+    }
+    /// Terminates the text and returns its whole length, as snprintf does.
+    fn finish(k: *Sink) c_int {
+        if (k.n > 0) k.s[@min(k.len, k.n - 1)] = 0;
+        return @intCast(k.len);
+    }
+};
+
 /// Pads `prefix` (sign, 0x) and `body` to the field's width into `out`: on
 /// the right with '-', with zeros between them with '0' where allowed,
 /// else on the left.
-fn pad(out: *Out, s: Spec, prefix: []const u8, body: []const u8, zeros_allowed: bool) void {
+fn pad(out: *Sink, s: Spec, prefix: []const u8, body: []const u8, zeros_allowed: bool) void {
     const fill = if (s.width > prefix.len + body.len) s.width - prefix.len - body.len else 0;
     if (s.minus) {
         out.putSlice(prefix);
@@ -135,7 +166,7 @@ fn signOf(s: Spec, negative: bool) []const u8 {
 // ---------------------------------------------------------------- integers
 
 /// %d %i (signed) and %u %o %x %X (the same 64 bits unsigned).
-pub fn formatInteger(out: *Out, s: Spec, v: i64) void {
+pub fn formatInteger(out: *Sink, s: Spec, v: i64) void {
     const signed = s.conv == 'd' or s.conv == 'i';
     const negative = signed and v < 0;
     const magnitude: u64 = if (negative) 0 -% @as(u64, @bitCast(v)) else @bitCast(v);
@@ -148,11 +179,25 @@ pub fn formatInteger(out: *Out, s: Spec, v: i64) void {
     var digits: [24]u8 = undefined;
     var n: usize = 0;
     var m = magnitude;
-    while (m != 0) : (m /= base) {
-        n += 1;
-        digits[digits.len - n] = alphabet[@intCast(m % base)];
+    if (base == 10) {
+        while (m > std.math.maxInt(u32)) : (m /= 10) {
+            n += 1;
+            digits[digits.len - n] = '0' + @as(u8, @intCast(m % 10));
+        }
+        var small: u32 = @intCast(m);
+        while (small != 0) : (small = div10(small)) {
+            n += 1;
+            digits[digits.len - n] = '0' + @as(u8, @intCast(small - 10 * div10(small)));
+        }
+    } else {
+        const shift: u6 = if (base == 8) 3 else 4;
+        while (m != 0) : (m >>= shift) {
+            n += 1;
+            digits[digits.len - n] = alphabet[@intCast(m & (base - 1))];
+        }
     }
-    var body: Out = .{};
+    var body: Out = undefined;
+    body.len = 0;
     const precision = s.precision orelse 1;
     const leading_zeros = if (precision > n) precision - n else 0;
     // '#' with %o makes the first digit a zero.
@@ -201,7 +246,7 @@ const Decimal = struct {
     len: usize = 0,
     point: i32 = 0,
 
-    fn at(d: *const Decimal, i: i64) u8 {
+    inline fn at(d: *const Decimal, i: i64) u8 {
         return if (i >= 0 and i < d.len) d.digits[@intCast(i)] else '0';
     }
 
@@ -240,31 +285,82 @@ const Decimal = struct {
     }
 };
 
+// lua.wasm builds this file for size, where LLVM keeps the division
+// instruction, which every engine runs many times slower than a multiply:
+// the divisions on the hot paths are multiplications.
+
+/// x / 10 for every 32-bit x: 0xCCCCCCCD / 2^35 is close enough to 1/10.
+inline fn div10(x: u32) u32 {
+    return @intCast((@as(u64, x) * 0xCCCCCCCD) >> 35);
+}
+
+/// t / 10^9 and t % 10^9 for t < 2^62: a double's estimate of the quotient
+/// is off by less than one, so one correction either way makes it exact.
+inline fn divLimb(t: u64) struct { q: u64, r: u32 } {
+    var q: u64 = @intFromFloat(@as(f64, @floatFromInt(t)) * 1e-9);
+    var r: i64 = @as(i64, @intCast(t)) - @as(i64, @intCast(q * limb_base));
+    if (r < 0) {
+        q -= 1;
+        r += limb_base;
+    } else if (r >= limb_base) {
+        q += 1;
+        r -= limb_base;
+    }
+    return .{ .q = q, .r = @intCast(r) };
+}
+
+test "the divisions without a division instruction are exact" {
+    var x: u32 = 0;
+    while (x < 5_000_000) : (x += 1) try std.testing.expectEqual(x / 10, div10(x));
+    for ([_]u32{ std.math.maxInt(u32), std.math.maxInt(u32) - 1, 4294967290, 4294967289 }) |y|
+        try std.testing.expectEqual(y / 10, div10(y));
+    var prng = std.Random.DefaultPrng.init(1);
+    const random = prng.random();
+    for (0..1_000_000) |_| {
+        const y = random.int(u32);
+        try std.testing.expectEqual(y / 10, div10(y));
+        const t = random.int(u64) >> @intCast(random.uintLessThan(u32, 64) | 2);
+        const qr = divLimb(t);
+        try std.testing.expectEqual(t / limb_base, qr.q);
+        try std.testing.expectEqual(t % limb_base, qr.r);
+    }
+    for ([_]u64{ 0, 999_999_999, 1_000_000_000, (1 << 62) - 1, 1_000_000_000 * 4_611_686_017 }) |t| {
+        const qr = divLimb(t);
+        try std.testing.expectEqual(t / limb_base, qr.q);
+        try std.testing.expectEqual(t % limb_base, qr.r);
+    }
+}
+
 /// A natural number in base 10^9, least significant limb first.
 const Big = struct {
     limbs: [limbs_max]u32 = undefined,
     len: usize = 0,
 
-    fn init(v: u64) Big {
-        var b: Big = .{};
+    /// Sets `b` to v < 2^53 (in place: the limbs are not copied or cleared).
+    fn set(b: *Big, v: u64) void {
+        b.len = 0;
         var m = v;
-        while (m != 0) : (m /= limb_base) {
-            b.limbs[b.len] = @intCast(m % limb_base);
+        while (m != 0) {
+            const qr = divLimb(m);
+            b.limbs[b.len] = qr.r;
             b.len += 1;
+            m = qr.q;
         }
-        return b;
     }
 
+    /// factor ≤ 5^13, so that a limb's product and carry stay below 2^61.
     fn mul(b: *Big, factor: u32) void {
         var carry: u64 = 0;
         for (b.limbs[0..b.len]) |*limb| {
-            const t = @as(u64, limb.*) * factor + carry;
-            limb.* = @intCast(t % limb_base);
-            carry = t / limb_base;
+            const qr = divLimb(@as(u64, limb.*) * factor + carry);
+            limb.* = qr.r;
+            carry = qr.q;
         }
-        while (carry != 0) : (carry /= limb_base) {
-            b.limbs[b.len] = @intCast(carry % limb_base);
+        while (carry != 0) {
+            const qr = divLimb(carry);
+            b.limbs[b.len] = qr.r;
             b.len += 1;
+            carry = qr.q;
         }
     }
 
@@ -285,33 +381,51 @@ const Big = struct {
         b.mul(f);
     }
 
-    fn writeDigits(b: *const Big, d: *Decimal) void {
+    /// Writes the first `wanted` digits or a few more (whole limbs), then
+    /// one nonzero digit if any of the rest is not zero: rounding at any
+    /// digit before `wanted` sees what it would see in all of them.
+    fn writeDigits(b: *const Big, d: *Decimal, wanted: i64) void {
         var top = b.limbs[b.len - 1];
         var head: [9]u8 = undefined;
         var n: usize = 0;
-        while (top != 0) : (top /= 10) {
+        while (top != 0) : (top = div10(top)) {
             n += 1;
-            head[9 - n] = '0' + @as(u8, @intCast(top % 10));
+            head[9 - n] = '0' + @as(u8, @intCast(top - 10 * div10(top)));
         }
         @memcpy(d.digits[0..n], head[9 - n ..]);
         d.len = n;
         var i = b.len - 1;
-        while (i > 0) {
+        while (i > 0 and d.len < wanted) {
             i -= 1;
             var limb = b.limbs[i];
             var j: usize = 9;
-            while (j > 0) : (limb /= 10) {
+            while (j > 0) : (limb = div10(limb)) {
                 j -= 1;
-                d.digits[d.len + j] = '0' + @as(u8, @intCast(limb % 10));
+                d.digits[d.len + j] = '0' + @as(u8, @intCast(limb - 10 * div10(limb)));
             }
             d.len += 9;
+        }
+        while (i > 0) {
+            i -= 1;
+            if (b.limbs[i] != 0) {
+                d.digits[d.len] = '1';
+                d.len += 1;
+                break;
+            }
         }
     }
 };
 
-/// The exact decimal expansion of a finite, non-negative double.
-fn exact(x: f64) Decimal {
-    var d: Decimal = .{};
+/// Which digits a conversion keeps: so many significant ones (%e, %g), or
+/// so many after the decimal point (%f).
+const Keep = union(enum) { significant: u32, fraction: u32 };
+
+/// The decimal expansion of a finite, non-negative double, exact as far as
+/// rounding to `keep` can tell (Big.writeDigits), written into `d` in place
+/// (neither it nor the big integer is copied or cleared).
+fn exact(d: *Decimal, x: f64, keep: Keep) void {
+    d.len = 0;
+    d.point = 0;
     const bits: u64 = @bitCast(x);
     const biased: i32 = @intCast((bits >> 52) & 0x7ff);
     var m: u64 = bits & ((@as(u64, 1) << 52) - 1);
@@ -320,28 +434,38 @@ fn exact(x: f64) Decimal {
         m |= @as(u64, 1) << 52;
         e = biased - 1075;
     }
-    if (m == 0) return d;
+    if (m == 0) return;
     const tz = @ctz(m);
     m >>= @intCast(tz);
     e += tz;
-    var big = Big.init(m);
+    var big: Big = undefined;
+    big.set(m);
     // x = m * 2^e; with e < 0 it is m * 5^-e / 10^-e.
     if (e > 0) big.shiftLeft(@intCast(e)) else if (e < 0) big.mulPow5(@intCast(-e));
-    big.writeDigits(&d);
-    d.point = @as(i32, @intCast(d.len)) + @min(e, 0);
+    // The number of digits, and so the point, is known before they are written.
+    const top_digits: i64 = std.math.log10_int(big.limbs[big.len - 1]) + 1;
+    const total: i64 = top_digits + 9 * @as(i64, @intCast(big.len - 1));
+    d.point = @intCast(total + @min(e, 0));
+    const wanted = switch (keep) {
+        .significant => |p| @as(i64, p) + 1,
+        .fraction => |p| @as(i64, d.point) + p + 1,
+    };
+    big.writeDigits(d, wanted);
     d.trim();
-    return d;
 }
 
 test "the expansion is exact down to the smallest subnormal" {
-    const tiny = exact(std.math.floatTrueMin(f64));
+    var tiny: Decimal = undefined;
+    exact(&tiny, std.math.floatTrueMin(f64), .{ .significant = digits_max });
     try std.testing.expectEqual(@as(i32, -323), tiny.point);
     try std.testing.expectEqual(@as(usize, 751), tiny.len);
     try std.testing.expectEqualStrings("494065645841246544176568792868", tiny.digits[0..30]);
-    const big = exact(std.math.floatMax(f64));
+    var big: Decimal = undefined;
+    exact(&big, std.math.floatMax(f64), .{ .significant = digits_max });
     try std.testing.expectEqual(@as(i32, 309), big.point);
     try std.testing.expectEqualStrings("17976931348623157", big.digits[0..17]);
-    const tenth = exact(0.1);
+    var tenth: Decimal = undefined;
+    exact(&tenth, 0.1, .{ .significant = digits_max });
     try std.testing.expectEqualStrings("1000000000000000055511151231257827021181583404541015625", tenth.digits[0..tenth.len]);
     try std.testing.expectEqual(@as(i32, 0), tenth.point);
 }
@@ -349,7 +473,7 @@ test "the expansion is exact down to the smallest subnormal" {
 // ---------------------------------------------------------------- floats
 
 /// %e %f %g %a and their capitals.
-pub fn formatFloat(out: *Out, s: Spec, x: f64) void {
+pub fn formatFloat(out: *Sink, s: Spec, x: f64) void {
     const bits: u64 = @bitCast(x);
     const negative = bits >> 63 != 0;
     const upper = s.conv == 'E' or s.conv == 'F' or s.conv == 'G' or s.conv == 'A';
@@ -358,7 +482,8 @@ pub fn formatFloat(out: *Out, s: Spec, x: f64) void {
         const word: []const u8 = if (std.math.isNan(x)) (if (upper) "NAN" else "nan") else if (upper) "INF" else "inf";
         return pad(out, s, sign, word, false);
     }
-    var body: Out = .{};
+    var body: Out = undefined;
+    body.len = 0;
     if (s.conv == 'a' or s.conv == 'A') {
         hex(&body, s, bits, upper);
         var prefix: [3]u8 = undefined;
@@ -366,20 +491,25 @@ pub fn formatFloat(out: *Out, s: Spec, x: f64) void {
         @memcpy(prefix[sign.len..][0..2], if (upper) "0X" else "0x");
         return pad(out, s, prefix[0 .. sign.len + 2], body.slice(), true);
     }
-    var d = exact(@abs(x));
     switch (s.conv) {
         'e', 'E' => {
             const p = s.precision orelse 6;
+            var d: Decimal = undefined;
+            exact(&d, @abs(x), .{ .significant = p + 1 });
             d.round(@as(i64, p) + 1);
             scientific(&body, &d, p, s.alt, upper);
         },
         'f', 'F' => {
             const p = s.precision orelse 6;
+            var d: Decimal = undefined;
+            exact(&d, @abs(x), .{ .fraction = p });
             d.round(@as(i64, d.point) + p);
             fixed(&body, &d, p, s.alt);
         },
         else => {
             const p: u32 = @max(s.precision orelse 6, 1);
+            var d: Decimal = undefined;
+            exact(&d, @abs(x), .{ .significant = p });
             const x10_unrounded: i64 = if (d.len == 0) 0 else d.point - 1;
             d.round(p);
             const x10: i64 = if (d.len == 0) 0 else d.point - 1;
@@ -593,36 +723,40 @@ test "%a as glibc prints a double" {
 
 // ---------------------------------------------------------------- C
 
-/// Copies a result into snprintf's buffer of `n` bytes, cut and always
-/// terminated as snprintf does, and returns its whole length.
-fn deliver(s: [*]u8, n: usize, out: *const Out) c_int {
-    if (n > 0) {
-        const kept = @min(out.len, n - 1);
-        @memcpy(s[0..kept], out.buf[0..kept]);
-        s[kept] = 0;
-    }
-    return @intCast(out.len);
-}
-
+/// What the C front passes to va_arg for `fmt`, and so which of the
+/// functions below it calls (they parse it again: it is a few bytes).
 export fn wc_fmt_kind(fmt: [*:0]const u8) c_int {
-    const s = parse(fmt) orelse return @intFromEnum(Kind.libc);
-    return @intFromEnum(switch (s.conv) {
-        'd', 'i', 'u', 'o', 'x', 'X' => Kind.integer,
-        else => Kind.float,
-    });
+    const spec = parse(fmt) orelse return @intFromEnum(Kind.libc);
+    return @intFromEnum(kind(spec.conv, spec.long_long));
 }
 
-/// The caller knows from wc_fmt_kind that `fmt` parses.
 export fn wc_fmt_integer(s: [*]u8, n: usize, fmt: [*:0]const u8, v: i64) c_int {
-    var out: Out = .{};
-    formatInteger(&out, parse(fmt).?, v);
-    return deliver(s, n, &out);
+    var sink: Sink = .{ .s = s, .n = n };
+    formatInteger(&sink, parse(fmt).?, v);
+    return sink.finish();
 }
 
 export fn wc_fmt_float(s: [*]u8, n: usize, fmt: [*:0]const u8, v: f64) c_int {
-    var out: Out = .{};
-    formatFloat(&out, parse(fmt).?, v);
-    return deliver(s, n, &out);
+    var sink: Sink = .{ .s = s, .n = n };
+    formatFloat(&sink, parse(fmt).?, v);
+    return sink.finish();
+}
+
+export fn wc_fmt_string(s: [*]u8, n: usize, fmt: [*:0]const u8, str: [*:0]const u8) c_int {
+    const spec = parse(fmt).?;
+    const limit = spec.precision orelse std.math.maxInt(u32);
+    var len: usize = 0;
+    while (len < limit and str[len] != 0) len += 1;
+    var sink: Sink = .{ .s = s, .n = n };
+    pad(&sink, spec, "", str[0..len], false);
+    return sink.finish();
+}
+
+export fn wc_fmt_char(s: [*]u8, n: usize, fmt: [*:0]const u8, c: c_int) c_int {
+    const byte = [1]u8{@truncate(@as(c_uint, @bitCast(c)))};
+    var sink: Sink = .{ .s = s, .n = n };
+    pad(&sink, parse(fmt).?, "", &byte, false);
+    return sink.finish();
 }
 
 const TestValue = union(enum) { integer: i64, float: f64 };
@@ -639,6 +773,14 @@ fn expectFormat(fmt: []const u8, v: TestValue, expected: []const u8) !void {
     try std.testing.expectEqualStrings(expected, buf[0..@intCast(len)]);
 }
 
+test "strings and characters in a field" {
+    var buf: [16]u8 = undefined;
+    try std.testing.expectEqualStrings("k     ", buf[0..@intCast(wc_fmt_string(&buf, buf.len, "%-6s", "k"))]);
+    try std.testing.expectEqualStrings("   ab", buf[0..@intCast(wc_fmt_string(&buf, buf.len, "%5.2s", "abc"))]);
+    try std.testing.expectEqualStrings("\x00  ", buf[0..@intCast(wc_fmt_char(&buf, buf.len, "%-3c", 0))]);
+    try std.testing.expectEqualStrings("  x", buf[0..@intCast(wc_fmt_char(&buf, buf.len, "%3c", 'x'))]);
+}
+
 test "snprintf's contract: cut to the buffer, terminated, whole length returned" {
     var buf: [4]u8 = undefined;
     try std.testing.expectEqual(@as(c_int, 6), wc_fmt_float(&buf, buf.len, "%.4f", 1.0));
@@ -646,7 +788,8 @@ test "snprintf's contract: cut to the buffer, terminated, whole length returned"
     try std.testing.expectEqual(Kind.libc, @as(Kind, @enumFromInt(wc_fmt_kind("%d"))));
     try std.testing.expectEqual(Kind.libc, @as(Kind, @enumFromInt(wc_fmt_kind("0x%llx"))));
     try std.testing.expectEqual(Kind.libc, @as(Kind, @enumFromInt(wc_fmt_kind("%100.2f"))));
-    try std.testing.expectEqual(Kind.libc, @as(Kind, @enumFromInt(wc_fmt_kind("%s"))));
+    try std.testing.expectEqual(Kind.libc, @as(Kind, @enumFromInt(wc_fmt_kind("%p"))));
+    try std.testing.expectEqual(Kind.string, @as(Kind, @enumFromInt(wc_fmt_kind("%-6s"))));
     try std.testing.expectEqual(Kind.integer, @as(Kind, @enumFromInt(wc_fmt_kind("%-05lld"))));
     try std.testing.expectEqual(Kind.float, @as(Kind, @enumFromInt(wc_fmt_kind("%.14g"))));
 }
