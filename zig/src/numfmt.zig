@@ -6,6 +6,8 @@
 //! expansion of the double once, with integers in base 10^9, and rounds it
 //! half-to-even at the digit the conversion asks for, as glibc does. It
 //! never starts from a shortest representation: rounding twice would differ.
+//! A string or a character in a field (%-6s, %3c) is padded here too, which
+//! spares it libc's stream machinery.
 
 const std = @import("std");
 
