@@ -12,6 +12,9 @@ pub fn build(b: *std.Build) void {
 
     const mod = b.createModule(.{ .root_source_file = b.path("src/main.zig"), .target = target, .optimize = optimize, .link_libc = true, .strip = true });
     mod.addImport("c", tc.createModule());
+    // The number formatter (src/numfmt.zig) is built for size: it is short
+    // work beside the conversions it replaces, and lua.wasm has a size target.
+    mod.addImport("numfmt", b.createModule(.{ .root_source_file = b.path("src/numfmt.zig"), .target = target, .optimize = .ReleaseSmall, .strip = true }));
     mod.addIncludePath(lua_dir);
     mod.addIncludePath(b.path("src"));
     const flags = c_flags ++ [_][]const u8{ "-include", "src/sandbox.h" };
@@ -50,8 +53,8 @@ pub fn build(b: *std.Build) void {
     }) });
     // Upstream libraries wrapped for the sandbox (os, io, debug, package), the collector
     // with the finalization an eval ends with (lgc_sandbox.c includes lgc.c),
-    // the hook slot and the restore.
-    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lio_sandbox.c", "src/ldb_sandbox.c", "src/lpackage_sandbox.c", "src/lgc_sandbox.c", "src/lhook.c", "src/lrestore.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
+    // the hook slot, the restore and the snprintf of Lua's numbers.
+    mod.addCSourceFiles(.{ .files = &.{ "src/los_sandbox.c", "src/lio_sandbox.c", "src/ldb_sandbox.c", "src/lpackage_sandbox.c", "src/lgc_sandbox.c", "src/lhook.c", "src/lrestore.c", "src/numfmt.c" }, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8" }) });
     mod.addAssemblyFile(b.path("src/longjmp_tag.s"));
     mod.linkSystemLibrary("wasi-emulated-signal", .{});
 

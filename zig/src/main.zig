@@ -16,6 +16,7 @@ const Status = err.Status;
 
 comptime {
     _ = @import("serializer.zig");
+    _ = @import("numfmt");
 }
 
 pub const code_bytes_max_default: u32 = 1024 * 1024;

@@ -35,6 +35,14 @@ void *wc_box_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 time_t wc_time(time_t *t);
 #define time(t)	wc_time(t)
 
+/* Lua's numbers (lua_number2str, lua_integer2str, string.format's %d %e %f
+** %g %a and their kin, %q) are printed by l_sprintf, which luaconf.h makes
+** snprintf: src/numfmt.c prints them without wasi-libc's software long
+** double, digit for digit as glibc does, and hands every other format to
+** libc. */
+int wc_snprintf(char *s, size_t n, const char *fmt, ...);
+#define snprintf	wc_snprintf
+
 /* A fixed string-hash seed: table iteration order is the same on every host. */
 #define luai_makeseed(L)	0x2545F491u
 
