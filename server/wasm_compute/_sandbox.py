@@ -13,7 +13,7 @@ from . import _abi
 from ._bridge import HomeBridge
 from ._errors import SandboxClosed, error_for
 from ._host import HostFunctions
-from ._result import Result, Stats
+from ._result import Result, Stats, frozen
 from ._store import MemoryStore, Store
 
 _MiB = 1024 * 1024
@@ -163,17 +163,22 @@ class Sandbox:
         Lua errors and limits come back in `Result.error`; they never raise. Arguments of the
         wrong type raise TypeError or ValueError."""
         code = code.encode("utf-8") if type(code) is str else _as_bytes(code, "code")
-        stdin = b"" if stdin is None else _as_bytes(stdin, "stdin")
-        if args is not _NO_ARGS:
-            if isinstance(args, (str, bytes, bytearray, memoryview)) or not isinstance(args, Sequence):
-                raise TypeError(f"args must be a sequence of str or bytes, not {type(args).__name__}")
-            args = [_as_bytes(a, f"args[{i}]") for i, a in enumerate(args)]
-        name = b"" if name is None else _as_bytes(name, "name")
-        if b"\0" in name:
-            raise ValueError("name must not contain a NUL byte")
-        if keep_globals is not False and keep_globals is not True:
-            raise TypeError(f"keep_globals must be a bool, not {type(keep_globals).__name__}")
-        modules = self._modules if modules is None else {**self._modules, **_modules(modules, "modules")}
+        if stdin is None and args is _NO_ARGS and name is None and keep_globals is False and modules is None:
+            # The common eval, `sb.eval(code)`: no other argument to check.
+            stdin = b""
+            modules = self._modules
+        else:
+            stdin = b"" if stdin is None else _as_bytes(stdin, "stdin")
+            if args is not _NO_ARGS:
+                if isinstance(args, (str, bytes, bytearray, memoryview)) or not isinstance(args, Sequence):
+                    raise TypeError(f"args must be a sequence of str or bytes, not {type(args).__name__}")
+                args = [_as_bytes(a, f"args[{i}]") for i, a in enumerate(args)]
+            name = b"" if name is None else _as_bytes(name, "name")
+            if b"\0" in name:
+                raise ValueError("name must not contain a NUL byte")
+            if keep_globals is not False and keep_globals is not True:
+                raise TypeError(f"keep_globals must be a bool, not {type(keep_globals).__name__}")
+            modules = self._modules if modules is None else {**self._modules, **_modules(modules, "modules")}
         self._check_not_inside()
         with self._lock:
             if self._closed:
@@ -183,8 +188,8 @@ class Sandbox:
             code_bytes = len(code) + sum(len(s) for s in modules.values()) if modules else len(code)
             if code_bytes > self.limits.code_bytes_max or len(stdin) > self.limits.input_bytes_max:
                 return self._too_large(code_bytes, len(stdin), bool(modules))
-            request = _abi.encode_request(code, name=name, stdin=stdin, args=args, keep_globals=keep_globals,
-                                          modules=list(modules.items()))
+            request = _abi.encode_request(code, name=name or b"", stdin=stdin, args=args, keep_globals=keep_globals,
+                                          modules=list(modules.items()) if modules else ())
             if len(request) > self._engine.buffer_size:
                 return Result(error=error_for(
                     _abi.ERROR_INVALID_SIZE,
@@ -250,13 +255,15 @@ class Sandbox:
             return self._lost(*failure, started)
         raw = _abi.parse_record(status, record)
         elapsed = (time.perf_counter() - started) * 1000
-        stats = Stats(raw.instructions, raw.heap_used, raw.heap_peak, round(elapsed, 3))
+        stats = frozen(Stats, instructions=raw.instructions, heap_used=raw.heap_used, heap_peak=raw.heap_peak,
+                       elapsed_ms=round(elapsed, 3))
         error = None
         if status != _abi.SUCCESS:
             error = error_for(status, raw.message.decode("utf-8", "replace"),
                               raw.traceback.decode("utf-8", "replace"))
         values = [_abi.to_python(v) for v in raw.values] if raw.values else []
-        return Result(raw.output, values, error, stats, raw.values, raw.stderr)
+        return frozen(Result, output_bytes=raw.output, values=values, error=error, stats=stats,
+                      raw_values=raw.values, stderr_bytes=raw.stderr)
 
     def _bridge_failure(self, exc: Exception) -> tuple[int, str]:
         from ._store import StoreError
