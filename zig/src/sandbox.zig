@@ -41,6 +41,9 @@ var key_pristine: u8 = 0;
 var key_snapshot: u8 = 0;
 var key_randomseed: u8 = 0;
 var key_string_metatable: u8 = 0;
+/// `_G`'s metatable, which makes `Memory` an alias of `_home`: one table, kept
+/// from eval to eval and restored with the library tables.
+var key_memory_metatable: u8 = 0;
 /// The strings `string.dump` returned in this eval: the binary chunks `load` accepts.
 var key_dumped: u8 = 0;
 
@@ -92,6 +95,14 @@ pub fn open(L: *lua.State) void {
     lua.pop(L, 1);
     seed(L);
 
+    // `Memory` is not a global but a deprecated way to reach `_home`.
+    c.lua_createtable(L, 0, 1);
+    lua.pushFn(L, memoryAlias);
+    c.lua_setfield(L, -2, "__index");
+    c.lua_pushvalue(L, -1);
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_memory_metatable);
+    _ = c.lua_setmetatable(L, g);
+
     lua.pop(L, 1);
     embed.install(L);
     recordPristine(L);
@@ -119,6 +130,7 @@ fn pushMutableTables(L: *lua.State) c_int {
     // The io library's file handle metatable and its methods (lio_sandbox.c).
     _ = c.lua_getfield(L, lua.REGISTRYINDEX, "FILE*");
     _ = c.lua_getfield(L, -1, "__index");
+    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_memory_metatable);
     return c.lua_gettop(L) - g + 1;
 }
 
@@ -179,6 +191,14 @@ fn restoreFields(L: *lua.State, t: c_int, copy: c_int) void {
 /// eval (globals, changed libraries, metatables) reaches the next. One pass
 /// puts back what changed; a second, rarely needed, what was deleted.
 pub fn restore(L: *lua.State) void {
+    lua.pushGlobalTable(L);
+    const g = c.lua_gettop(L);
+    // Every eval sets these two globals (main.evalMain), which no pristine
+    // environment has: emptied first, they leave `_G` as the last restore
+    // left it when the script changed nothing else, and its fields need no
+    // comparing either.
+    c.wc_clear_field(L, g, "_home");
+    c.wc_clear_field(L, g, "arg");
     _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_pristine);
     const pristine = c.lua_gettop(L);
     c.lua_pushnil(L);
@@ -191,7 +211,8 @@ pub fn restore(L: *lua.State) void {
         const unchanged = c.wc_table_unchanged(L, t, -1) != 0;
         lua.pop(L, 1);
         if (!unchanged) restoreFields(L, t, copy);
-        if (c.lua_getmetatable(L, t) != 0) {
+        // None has a metatable but `_G`, whose own is put back below.
+        if (c.lua_rawequal(L, t, g) == 0 and c.lua_getmetatable(L, t) != 0) {
             lua.pop(L, 1);
             c.lua_pushnil(L);
             _ = c.lua_setmetatable(L, t);
@@ -202,13 +223,12 @@ pub fn restore(L: *lua.State) void {
 
     c.wc_io_restore(L);
 
-    // `Memory` is not a global but a deprecated way to reach `_home`.
-    lua.pushGlobalTable(L);
-    c.lua_createtable(L, 0, 1);
-    lua.pushFn(L, memoryAlias);
-    c.lua_setfield(L, -2, "__index");
-    _ = c.lua_setmetatable(L, -2);
-    lua.pop(L, 1);
+    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_memory_metatable);
+    if (c.lua_getmetatable(L, g) == 0 or c.lua_rawequal(L, -1, -2) == 0) {
+        c.lua_settop(L, g + 1);
+        _ = c.lua_setmetatable(L, g);
+    }
+    c.lua_settop(L, g - 1);
 
     restoreTypeMetatables(L);
     forgetDumps(L);
