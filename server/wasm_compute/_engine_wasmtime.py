@@ -125,7 +125,7 @@ def _unchecked_import(env, caller, values, count):
         return 0
     except BaseException as exc:
         # As wasmtime-py's own trampoline: the trap stops the call, and the call's caller
-        # (`_call_compute`) raises the exception itself.
+        # (`compute`) raises the exception itself.
         wasmtime_func.LAST_EXCEPTION = exc
         return ctypes.cast(wasmtime.Trap("python exception")._consume(), ctypes.c_void_p).value
 
@@ -237,34 +237,24 @@ class WasmtimeEngine(BridgeImports):
         """Runs the eval a request record (ABI §2.2) describes: (status, result
         record). The record must fit in `buffer_size`. Raises TimeoutError (from
         js_deadline, ABI §7) or wasmtime.Trap when the instance stopped; it is
-        then unusable."""
+        then unusable. One function, since each Python call costs a small eval
+        ~1%: `compute(buffer, request_len)` through wasmtime's unchecked call (the
+        signature is fixed by the ABI, and the checked path costs ~10 µs), then
+        one look at the memory for the header and the record it points to (ABI §2)."""
         n = len(request)
-        if self._buffer + n > self._memory_size:
-            raise _abi.MalformedError(f"address {self._buffer + n} is outside the module's memory")
-        ctypes.memmove(self._memory_base + self._buffer, request, n)
+        buffer = self._buffer
+        if buffer + n > self._memory_size:
+            raise _abi.MalformedError(f"address {buffer + n} is outside the module's memory")
+        ctypes.memmove(self._memory_base + buffer, request, n)
+        args = self._compute_args
+        args[0].i32 = buffer
+        args[1].i32 = n
         self._deadline = time.monotonic() + self._timeout_s
         try:
-            status = self._call_compute(n)
+            error = _func_call_unchecked(self._context, self._compute_ref, args, _COMPUTE_ARGS, self._trap_ref)
         finally:
             self._deadline = math.inf
             self._host.end_eval()
-        # One look at the memory for the header and the record it points to (ABI §2).
-        self._memory_seen()
-        size, base = self._memory_size, self._memory_base
-        if self._buffer + _HEADER.size > size:
-            raise _abi.MalformedError("the result header is outside the module's memory")
-        ptr, length = _HEADER.unpack(ctypes.string_at(base + self._buffer, _HEADER.size))
-        if ptr + length > size:
-            raise _abi.MalformedError(f"address {ptr + length} is outside the module's memory")
-        return status, ctypes.string_at(base + ptr, length)
-
-    def _call_compute(self, request_len: int) -> int:
-        """`compute(buffer, request_len)` through wasmtime's unchecked call: the
-        signature is fixed by the ABI, and the checked path costs ~10 µs."""
-        args = self._compute_args
-        args[0].i32 = self._buffer
-        args[1].i32 = request_len
-        error = _func_call_unchecked(self._context, self._compute_ref, args, _COMPUTE_ARGS, self._trap_ref)
         if error:
             maybe_raise_last_exn()
             raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
@@ -275,7 +265,16 @@ class WasmtimeEngine(BridgeImports):
             self._trap_ref = ctypes.byref(self._trap)
             maybe_raise_last_exn()
             raise trap_obj
-        return args[0].i32
+        size = _memory_data_size(self._context, self._memory_ref)
+        if size != self._memory_size:
+            self._memory_seen()
+        base = self._memory_base
+        if buffer + _HEADER.size > size:
+            raise _abi.MalformedError("the result header is outside the module's memory")
+        ptr, length = _HEADER.unpack(ctypes.string_at(base + buffer, _HEADER.size))
+        if ptr + length > size:
+            raise _abi.MalformedError(f"address {ptr + length} is outside the module's memory")
+        return args[0].i32, ctypes.string_at(base + ptr, length)
 
     def memory_stats(self) -> dict:
         self._stats(self._store, self._buffer)
