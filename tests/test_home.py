@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from wasm_compute import MemoryStore, Sandbox, SQLiteStore
 
@@ -36,6 +37,45 @@ def test_every_eval_starts_from_the_pristine_libraries(sb):
     """)
     assert run(sb, pristine).values == before == [3.141592653589793, "function", "function", "X", None, None, True]
     assert run(sb, "return g1, g100, math.nothing, getmetatable(math)").values == [None, None, None, None]
+
+
+# What the next eval sees of `_G`, its metatable (the `Memory` alias), `arg` and `_home`.
+PRISTINE_G = """
+    local meta = getmetatable(_G)
+    local keys = 0
+    for k in next, _G do keys = keys + 1 end
+    return keys, type(print), rawget(_G, 'extra'), type(meta.__index), meta.__newindex, getmetatable(meta),
+           rawequal(Memory, _home), type(_home), arg[0], arg[1], #arg, math.pi
+"""
+
+
+@pytest.mark.parametrize("change", [
+    "",  # nothing: the restore finds `_G` as the last one left it, with new `_home` and `arg`
+    "print = 1",
+    "print = print extra = 1",
+    "extra = 1 extra = nil",
+    "print = nil",
+    "_G[1] = true",
+    "_home = 5 arg = {'x'}",
+    "_home = nil arg = nil",
+    "arg[0] = 'changed' arg[1] = 'x'",
+    "math.pi = 3",
+    "getmetatable(_G).__newindex = function() end getmetatable(_G).__index = nil",
+    "setmetatable(getmetatable(_G), {__index = function() return 1 end})",
+    "setmetatable(_G, nil)",
+    "setmetatable(_G, {__index = function() return 'other' end})",
+    "for i = 1, 200 do _G['g' .. i] = i end collectgarbage()",
+    "collectgarbage() collectgarbage()",
+])
+def test_every_change_to_the_global_table_is_put_back_after_evals_that_changed_nothing(sb, change):
+    # The restore leaves `_G` untouched when only `_home` and `arg` changed (zig/src/sandbox.zig
+    # restore): evals before and after the change take that path.
+    before = [run(sb, PRISTINE_G).values for _ in range(3)]
+    run(sb, change)
+    after = [run(sb, PRISTINE_G).values for _ in range(3)]
+    assert before == after == [before[0]] * 3
+    assert before[0][1:] == ["function", None, "function", None, None, True, "table", "input", None, 0,
+                             3.141592653589793]
 
 
 def test_memory_is_the_same_table_and_warns_once_per_eval_on_stderr(sb):

@@ -234,20 +234,30 @@ def parse_record(status: int, data: bytes) -> RawResult:
         count = _U32.unpack_from(data, end)[0]
         at = end + 4
         values = []
-        if count:
-            r = Reader(data, at)
-            values = [r.value() for _ in range(count)]
-            at = r.at
+        for _ in range(count):
+            # An integer, the most common value, is read here; the Reader reads the rest.
+            if data[at] == T_INT:
+                values.append(_I64.unpack_from(data, at + 1)[0])
+                at += 1 + _I64.size
+            else:
+                r = Reader(data, at)
+                values.append(r.value())
+                at = r.at
         end = at + 4 + _U32.unpack_from(data, at)[0]
         message = data[at + 4:end]
         at = end + 4 + _U32.unpack_from(data, end)[0]
         traceback = data[end + 4:at]
         instructions, heap_used, heap_peak = _TAIL.unpack_from(data, at)
-    except struct.error:
+    except (struct.error, IndexError):
         raise MalformedError("record ends early") from None
     if at + _TAIL.size != len(data):
         raise MalformedError("trailing bytes after the record")
-    return RawResult(status, output, stderr, values, message, traceback, instructions, heap_used, heap_peak)
+    # tuple.__new__ skips the named tuple's own __new__, a Python function.
+    return _new_tuple(RawResult, (status, output, stderr, values, message, traceback, instructions, heap_used,
+                                  heap_peak))
+
+
+_new_tuple = tuple.__new__
 
 
 def parse_memory_stats(data: bytes) -> dict:

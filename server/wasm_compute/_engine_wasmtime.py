@@ -31,6 +31,21 @@ from ._host import HostFunctions
 
 # ABI §2: where `compute` leaves its result record, at the start of the buffer.
 _HEADER = struct.Struct("<II")
+
+
+def _bare(name: str, restype):
+    """wasmtime's C function `name` without declared argument types: wasmtime-py's
+    bindings declare them, and ctypes then checks and converts every argument at every
+    call, a third of the cost of a call. Callers pass ctypes objects of the right types."""
+    function = ffi.dll[name]  # indexing makes a new function object; attributes are shared
+    function.restype = restype
+    return function
+
+
+_func_call_unchecked = _bare("wasmtime_func_call_unchecked", ctypes.c_void_p)
+_memory_data = _bare("wasmtime_memory_data", ctypes.c_void_p)
+_memory_data_size = _bare("wasmtime_memory_data_size", ctypes.c_size_t)
+_COMPUTE_ARGS = ctypes.c_size_t(2)
 _engine_lock = threading.Lock()
 _engine: wasmtime.Engine | None = None
 _modules: dict[str, wasmtime.Module] = {}
@@ -110,7 +125,7 @@ def _unchecked_import(env, caller, values, count):
         return 0
     except BaseException as exc:
         # As wasmtime-py's own trampoline: the trap stops the call, and the call's caller
-        # (`_call_compute`) raises the exception itself.
+        # (`compute`) raises the exception itself.
         wasmtime_func.LAST_EXCEPTION = exc
         return ctypes.cast(wasmtime.Trap("python exception")._consume(), ctypes.c_void_p).value
 
@@ -166,6 +181,10 @@ class WasmtimeEngine(BridgeImports):
         exports = instance.exports(self._store)
         self._memory = exports["memory"]
         self._memory_ref = ctypes.byref(self._memory._memory)
+        # The store's context pointer lives as long as the store.
+        self._context = self._store._context()
+        self._memory_size = -1
+        self._memory_base = 0
         self._compute = exports["compute"]
         self._compute_ref = ctypes.byref(self._compute._func)
         self._compute_args = (ffi.wasmtime_val_raw_t * 2)()
@@ -184,18 +203,20 @@ class WasmtimeEngine(BridgeImports):
         # init may have moved the buffer to fit the largest request (ABI §2).
         self._buffer = exports["get_buffer_ptr"](self._store)
         self.buffer_size = exports["get_buffer_size"](self._store)
+        self._memory_seen()
 
     # ---------------------------------------------------------------- memory
 
     # Memory is read and written through its base address: wasmtime-py's
     # checked accessors cost more than the rest of a small eval. The base can
-    # move when memory grows, so it is asked for at each access.
+    # move when memory grows, and only then: an import, which runs while the
+    # module may grow it, asks for it at each access; `compute` asks for the
+    # size once after each call and for the base only when the size changed.
 
     def _base(self, end: int) -> int:
-        context = self._store._context()
-        if end > ffi.wasmtime_memory_data_size(context, self._memory_ref):
+        if end > _memory_data_size(self._context, self._memory_ref):
             raise _abi.MalformedError(f"address {end} is outside the module's memory")
-        return ctypes.addressof(ffi.wasmtime_memory_data(context, self._memory_ref).contents)
+        return _memory_data(self._context, self._memory_ref)
 
     def _read(self, ptr: int, n: int) -> bytes:
         return ctypes.string_at(self._base(ptr + n) + ptr, n)
@@ -203,41 +224,40 @@ class WasmtimeEngine(BridgeImports):
     def _write(self, ptr: int, data: bytes) -> None:
         ctypes.memmove(self._base(ptr + len(data)) + ptr, data, len(data))
 
+    def _memory_seen(self) -> None:
+        """Records the memory's base and size after a call of the module."""
+        size = _memory_data_size(self._context, self._memory_ref)
+        if size != self._memory_size:
+            self._memory_size = size
+            self._memory_base = _memory_data(self._context, self._memory_ref)
+
     # ---------------------------------------------------------------- calls
 
     def compute(self, request: bytes) -> tuple[int, bytes]:
         """Runs the eval a request record (ABI §2.2) describes: (status, result
         record). The record must fit in `buffer_size`. Raises TimeoutError (from
         js_deadline, ABI §7) or wasmtime.Trap when the instance stopped; it is
-        then unusable."""
-        self._write(self._buffer, request)
+        then unusable. One function, since each Python call costs a small eval
+        ~1%: `compute(buffer, request_len)` through wasmtime's unchecked call (the
+        signature is fixed by the ABI, and the checked path costs ~10 µs), then
+        one look at the memory for the header and the record it points to (ABI §2)."""
+        n = len(request)
+        buffer = self._buffer
+        if buffer + n > self._memory_size:
+            raise _abi.MalformedError(f"address {buffer + n} is outside the module's memory")
+        ctypes.memmove(self._memory_base + buffer, request, n)
+        args = self._compute_args
+        args[0].i32 = buffer
+        args[1].i32 = n
         self._deadline = time.monotonic() + self._timeout_s
         try:
-            status = self._call_compute(len(request))
+            error = _func_call_unchecked(self._context, self._compute_ref, args, _COMPUTE_ARGS, self._trap_ref)
         finally:
             self._deadline = math.inf
             self._host.end_eval()
-        # One look at the memory for the header and the record it points to (ABI §2).
-        context = self._store._context()
-        size = ffi.wasmtime_memory_data_size(context, self._memory_ref)
-        base = ctypes.addressof(ffi.wasmtime_memory_data(context, self._memory_ref).contents)
-        if self._buffer + _HEADER.size > size:
-            raise _abi.MalformedError("the result header is outside the module's memory")
-        ptr, length = _HEADER.unpack(ctypes.string_at(base + self._buffer, _HEADER.size))
-        if ptr + length > size:
-            raise _abi.MalformedError(f"address {ptr + length} is outside the module's memory")
-        return status, ctypes.string_at(base + ptr, length)
-
-    def _call_compute(self, request_len: int) -> int:
-        """`compute(buffer, request_len)` through wasmtime's unchecked call: the
-        signature is fixed by the ABI, and the checked path costs ~10 µs."""
-        args = self._compute_args
-        args[0].i32 = self._buffer
-        args[1].i32 = request_len
-        error = ffi.wasmtime_func_call_unchecked(self._store._context(), self._compute_ref, args, 2, self._trap_ref)
         if error:
             maybe_raise_last_exn()
-            raise wasmtime.WasmtimeError._from_ptr(error)
+            raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
         if self._trap:
             trap_obj = wasmtime.Trap._from_ptr(self._trap)
             # The Trap owns that pointer now; the next call gets an empty one.
@@ -245,11 +265,22 @@ class WasmtimeEngine(BridgeImports):
             self._trap_ref = ctypes.byref(self._trap)
             maybe_raise_last_exn()
             raise trap_obj
-        return args[0].i32
+        size = _memory_data_size(self._context, self._memory_ref)
+        if size != self._memory_size:
+            self._memory_seen()
+        base = self._memory_base
+        if buffer + _HEADER.size > size:
+            raise _abi.MalformedError("the result header is outside the module's memory")
+        ptr, length = _HEADER.unpack(ctypes.string_at(base + buffer, _HEADER.size))
+        if ptr + length > size:
+            raise _abi.MalformedError(f"address {ptr + length} is outside the module's memory")
+        return args[0].i32, ctypes.string_at(base + ptr, length)
 
     def memory_stats(self) -> dict:
         self._stats(self._store, self._buffer)
+        self._memory_seen()
         return _abi.parse_memory_stats(self._read(self._buffer, _abi.STATS_SIZE))
 
     def run_gc(self) -> None:
         self._gc(self._store)
+        self._memory_seen()

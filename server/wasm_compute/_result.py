@@ -54,3 +54,12 @@ class Result:
         if self.error is not None:
             raise self.error
         return self
+
+
+def frozen(cls, fields: dict):
+    """An instance of the frozen dataclass `cls` from a dict of every one of its fields.
+    Its `__init__` sets each field through `object.__setattr__`, which made building the
+    Stats and Result of a small eval a tenth of its time; the instance is the same."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj

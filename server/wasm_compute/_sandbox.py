@@ -13,7 +13,7 @@ from . import _abi
 from ._bridge import HomeBridge
 from ._errors import SandboxClosed, error_for
 from ._host import HostFunctions
-from ._result import Result, Stats
+from ._result import Result, Stats, frozen
 from ._store import MemoryStore, Store
 
 _MiB = 1024 * 1024
@@ -163,18 +163,24 @@ class Sandbox:
         Lua errors and limits come back in `Result.error`; they never raise. Arguments of the
         wrong type raise TypeError or ValueError."""
         code = code.encode("utf-8") if type(code) is str else _as_bytes(code, "code")
-        stdin = b"" if stdin is None else _as_bytes(stdin, "stdin")
-        if args is not _NO_ARGS:
-            if isinstance(args, (str, bytes, bytearray, memoryview)) or not isinstance(args, Sequence):
-                raise TypeError(f"args must be a sequence of str or bytes, not {type(args).__name__}")
-            args = [_as_bytes(a, f"args[{i}]") for i, a in enumerate(args)]
-        name = b"" if name is None else _as_bytes(name, "name")
-        if b"\0" in name:
-            raise ValueError("name must not contain a NUL byte")
-        if keep_globals is not False and keep_globals is not True:
-            raise TypeError(f"keep_globals must be a bool, not {type(keep_globals).__name__}")
-        modules = self._modules if modules is None else {**self._modules, **_modules(modules, "modules")}
-        self._check_not_inside()
+        if stdin is None and args is _NO_ARGS and name is None and keep_globals is False and modules is None:
+            # The common eval, `sb.eval(code)`: no other argument to check.
+            stdin = name = b""
+            modules = self._modules
+        else:
+            stdin = b"" if stdin is None else _as_bytes(stdin, "stdin")
+            if args is not _NO_ARGS:
+                if isinstance(args, (str, bytes, bytearray, memoryview)) or not isinstance(args, Sequence):
+                    raise TypeError(f"args must be a sequence of str or bytes, not {type(args).__name__}")
+                args = [_as_bytes(a, f"args[{i}]") for i, a in enumerate(args)]
+            name = b"" if name is None else _as_bytes(name, "name")
+            if b"\0" in name:
+                raise ValueError("name must not contain a NUL byte")
+            if keep_globals is not False and keep_globals is not True:
+                raise TypeError(f"keep_globals must be a bool, not {type(keep_globals).__name__}")
+            modules = self._modules if modules is None else {**self._modules, **_modules(modules, "modules")}
+        if self._eval_thread == threading.get_ident():  # _check_not_inside, inline
+            raise RuntimeError("a host function cannot use the Sandbox that called it")
         with self._lock:
             if self._closed:
                 raise SandboxClosed("this Sandbox is closed")
@@ -183,8 +189,11 @@ class Sandbox:
             code_bytes = len(code) + sum(len(s) for s in modules.values()) if modules else len(code)
             if code_bytes > self.limits.code_bytes_max or len(stdin) > self.limits.input_bytes_max:
                 return self._too_large(code_bytes, len(stdin), bool(modules))
-            request = _abi.encode_request(code, name=name, stdin=stdin, args=args, keep_globals=keep_globals,
-                                          modules=list(modules.items()))
+            if stdin or args or name or keep_globals or modules:
+                request = _abi.encode_request(code, name=name, stdin=stdin, args=args, keep_globals=keep_globals,
+                                              modules=list(modules.items()))
+            else:
+                request = _abi.encode_request(code)
             if len(request) > self._engine.buffer_size:
                 return Result(error=error_for(
                     _abi.ERROR_INVALID_SIZE,
@@ -242,7 +251,7 @@ class Sandbox:
             self._lost(_abi.ERROR_TRAP, "interrupted", started)
             raise
         try:
-            self._bridge.finish(committed=status == _abi.SUCCESS)
+            self._bridge.finish(status == _abi.SUCCESS)
         except Exception as exc:  # the commit failed (or its answer was lost with the connection)
             failure = self._bridge_failure(exc)
             if failure[0] != _abi.ERROR_STORE_FAILED:
@@ -250,13 +259,16 @@ class Sandbox:
             return self._lost(*failure, started)
         raw = _abi.parse_record(status, record)
         elapsed = (time.perf_counter() - started) * 1000
-        stats = Stats(raw.instructions, raw.heap_used, raw.heap_peak, round(elapsed, 3))
+        stats = frozen(Stats, {"instructions": raw.instructions, "heap_used": raw.heap_used,
+                               "heap_peak": raw.heap_peak, "elapsed_ms": round(elapsed, 3)})
         error = None
         if status != _abi.SUCCESS:
             error = error_for(status, raw.message.decode("utf-8", "replace"),
                               raw.traceback.decode("utf-8", "replace"))
-        values = [_abi.to_python(v) for v in raw.values] if raw.values else []
-        return Result(raw.output, values, error, stats, raw.values, raw.stderr)
+        raw_values = raw.values
+        values = list(map(_abi.to_python, raw_values)) if raw_values else []
+        return frozen(Result, {"output_bytes": raw.output, "values": values, "error": error, "stats": stats,
+                               "raw_values": raw_values, "stderr_bytes": raw.stderr})
 
     def _bridge_failure(self, exc: Exception) -> tuple[int, str]:
         from ._store import StoreError

@@ -16,6 +16,7 @@
 #include "lgc.h"
 #include "lobject.h"
 #include "lstate.h"
+#include "lstring.h"
 #include "ltable.h"
 #include "lvm.h"
 
@@ -133,4 +134,20 @@ int wc_table_unchanged (lua_State *L, int ti, int si) {
       was.nodesize != now.nodesize || was.asize != now.asize) return 0;
   return same_bytes(s + sizeof(Snapshot), (const char *)t->node, node_bytes(&now)) &&
          same_bytes(s + sizeof(Snapshot) + node_bytes(&now), (const char *)t->array, array_bytes(&now));
+}
+
+
+/* Empties the field 'name' (a short string) of the table at 'ti', as the restore
+** would, and zeroes the bytes where its value was: the slot then holds the bytes
+** it held after the last restore, so a table whose only change is this field
+** still passes wc_table_unchanged. */
+void wc_clear_field (lua_State *L, int ti, const char *name) {
+  Table *t = (Table *)lua_topointer(L, ti);
+  TValue *v = cast(TValue *, luaH_getshortstr(t, luaS_new(L, name)));
+  lua_assert(lua_type(L, ti) == LUA_TTABLE);
+  if (!isempty(v)) {
+    val_(v).i = 0;
+    setempty(v);
+    invalidateTMcache(t);
+  }
 }

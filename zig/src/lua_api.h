@@ -22,3 +22,4 @@ void wc_ext_leave(lua_State *L);
 lua_Integer wc_restore_fields(lua_State *L, int ti, int ci);
 int wc_table_snapshot(lua_State *L, int ti, int si);
 int wc_table_unchanged(lua_State *L, int ti, int si);
+void wc_clear_field(lua_State *L, int ti, const char *name);

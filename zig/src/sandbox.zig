@@ -37,10 +37,11 @@ pub var random_seed_fixed = false;
 var memory_warned = false;
 
 var key_pristine: u8 = 0;
-/// A pristine copy's record of its table's slots after the last restore.
-var key_snapshot: u8 = 0;
 var key_randomseed: u8 = 0;
 var key_string_metatable: u8 = 0;
+/// `_G`'s metatable, which makes `Memory` an alias of `_home`: one table, kept
+/// from eval to eval and restored with the library tables.
+var key_memory_metatable: u8 = 0;
 /// The strings `string.dump` returned in this eval: the binary chunks `load` accepts.
 var key_dumped: u8 = 0;
 
@@ -92,6 +93,14 @@ pub fn open(L: *lua.State) void {
     lua.pop(L, 1);
     seed(L);
 
+    // `Memory` is not a global but a deprecated way to reach `_home`.
+    c.lua_createtable(L, 0, 1);
+    lua.pushFn(L, memoryAlias);
+    c.lua_setfield(L, -2, "__index");
+    c.lua_pushvalue(L, -1);
+    c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_memory_metatable);
+    _ = c.lua_setmetatable(L, g);
+
     lua.pop(L, 1);
     embed.install(L);
     recordPristine(L);
@@ -119,6 +128,7 @@ fn pushMutableTables(L: *lua.State) c_int {
     // The io library's file handle metatable and its methods (lio_sandbox.c).
     _ = c.lua_getfield(L, lua.REGISTRYINDEX, "FILE*");
     _ = c.lua_getfield(L, -1, "__index");
+    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_memory_metatable);
     return c.lua_gettop(L) - g + 1;
 }
 
@@ -129,14 +139,23 @@ fn copyLength(L: *lua.State, copy: c_int) i64 {
     return c.lua_tointegerx(L, -1, null);
 }
 
+/// The record of the pristine environment is a sequence, three slots a table:
+/// the table, its pristine copy, and its record of the table's slots after the
+/// last restore (src/lrestore.c), false until the first. Read by index, it
+/// costs the restore no `lua_next` and no lookup of a key.
+const slots_per_table = 3;
+
 fn recordPristine(L: *lua.State) void {
-    c.lua_createtable(L, 0, 10);
-    const pristine = c.lua_gettop(L);
+    const first = c.lua_gettop(L) + 1;
     const n = pushMutableTables(L);
+    c.lua_createtable(L, n * slots_per_table, 0);
+    const pristine = c.lua_gettop(L);
     var i: c_int = 0;
     while (i < n) : (i += 1) {
-        const t = pristine + 1 + i;
+        const t = first + i;
+        const slot: c.lua_Integer = i * slots_per_table;
         c.lua_pushvalue(L, t);
+        c.lua_rawseti(L, pristine, slot + 1);
         c.lua_createtable(L, 0, 32);
         var count: i64 = 0;
         c.lua_pushnil(L);
@@ -148,15 +167,17 @@ fn recordPristine(L: *lua.State) void {
         }
         c.lua_pushinteger(L, count);
         c.lua_rawsetp(L, -2, &key_pristine);
-        c.lua_rawset(L, pristine);
+        c.lua_rawseti(L, pristine, slot + 2);
+        c.lua_pushboolean(L, 0);
+        c.lua_rawseti(L, pristine, slot + 3);
     }
-    lua.pop(L, n);
     c.lua_rawsetp(L, lua.REGISTRYINDEX, &key_pristine);
+    lua.pop(L, n);
 }
 
 /// Puts back the fields of the table at `t` from its pristine copy at `copy`,
-/// then records the table's slots for the next restore.
-fn restoreFields(L: *lua.State, t: c_int, copy: c_int) void {
+/// then records the table's slots for the next restore in `pristine[snapshot]`.
+fn restoreFields(L: *lua.State, t: c_int, copy: c_int, pristine: c_int, snapshot: c.lua_Integer) void {
     const kept = c.wc_restore_fields(L, t, copy);
     if (kept != copyLength(L, copy)) {
         c.lua_pushnil(L);
@@ -170,8 +191,8 @@ fn restoreFields(L: *lua.State, t: c_int, copy: c_int) void {
             c.lua_rawset(L, t);
         }
     }
-    _ = c.lua_rawgetp(L, copy, &key_snapshot);
-    if (c.wc_table_snapshot(L, t, -1) != 0) c.lua_rawsetp(L, copy, &key_snapshot);
+    _ = c.lua_rawgeti(L, pristine, snapshot);
+    if (c.wc_table_snapshot(L, t, -1) != 0) c.lua_rawseti(L, pristine, snapshot);
     lua.pop(L, 1);
 }
 
@@ -179,36 +200,45 @@ fn restoreFields(L: *lua.State, t: c_int, copy: c_int) void {
 /// eval (globals, changed libraries, metatables) reaches the next. One pass
 /// puts back what changed; a second, rarely needed, what was deleted.
 pub fn restore(L: *lua.State) void {
+    lua.pushGlobalTable(L);
+    const g = c.lua_gettop(L);
+    // Every eval sets these two globals (main.evalMain), which no pristine
+    // environment has: emptied first, they leave `_G` as the last restore
+    // left it when the script changed nothing else, and its fields need no
+    // comparing either.
+    c.wc_clear_field(L, g, "_home");
+    c.wc_clear_field(L, g, "arg");
     _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_pristine);
     const pristine = c.lua_gettop(L);
-    c.lua_pushnil(L);
-    while (c.lua_next(L, pristine) != 0) {
-        const copy = c.lua_gettop(L);
-        const t = copy - 1;
+    const t = pristine + 1;
+    const copy = pristine + 2;
+    const slots: c.lua_Integer = @intCast(c.lua_rawlen(L, pristine));
+    var slot: c.lua_Integer = 0;
+    while (slot < slots) : (slot += slots_per_table) {
+        _ = c.lua_rawgeti(L, pristine, slot + 1);
+        _ = c.lua_rawgeti(L, pristine, slot + 2);
+        _ = c.lua_rawgeti(L, pristine, slot + 3);
         // A table whose slots hold the bytes they held after the last restore
         // needs nothing: most libraries, in most evals (src/lrestore.c).
-        _ = c.lua_rawgetp(L, copy, &key_snapshot);
-        const unchanged = c.wc_table_unchanged(L, t, -1) != 0;
-        lua.pop(L, 1);
-        if (!unchanged) restoreFields(L, t, copy);
-        if (c.lua_getmetatable(L, t) != 0) {
+        if (c.wc_table_unchanged(L, t, -1) == 0) restoreFields(L, t, copy, pristine, slot + 3);
+        // None has a metatable but `_G`, whose own is put back below.
+        if (c.lua_rawequal(L, t, g) == 0 and c.lua_getmetatable(L, t) != 0) {
             lua.pop(L, 1);
             c.lua_pushnil(L);
             _ = c.lua_setmetatable(L, t);
         }
-        lua.pop(L, 1);
+        c.lua_settop(L, pristine);
     }
     lua.pop(L, 1);
 
     c.wc_io_restore(L);
 
-    // `Memory` is not a global but a deprecated way to reach `_home`.
-    lua.pushGlobalTable(L);
-    c.lua_createtable(L, 0, 1);
-    lua.pushFn(L, memoryAlias);
-    c.lua_setfield(L, -2, "__index");
-    _ = c.lua_setmetatable(L, -2);
-    lua.pop(L, 1);
+    _ = c.lua_rawgetp(L, lua.REGISTRYINDEX, &key_memory_metatable);
+    if (c.lua_getmetatable(L, g) == 0 or c.lua_rawequal(L, -1, -2) == 0) {
+        c.lua_settop(L, g + 1);
+        _ = c.lua_setmetatable(L, g);
+    }
+    c.lua_settop(L, g - 1);
 
     restoreTypeMetatables(L);
     forgetDumps(L);
