@@ -10,11 +10,13 @@ const vimExtension = () => {
   return loading;
 };
 
-function saved() {
+/** Whether the visitor switched Vim keys on (and left them on) last time. */
+export function vimSaved() {
   try { return localStorage.getItem(VIM_KEY) === "on"; } catch { return false; }
 }
 
-/** Makes `checkbox` switch the editor's Vim mode; applies the saved choice. onError(e): it could not load. */
+/** Makes `checkbox` switch the editor's Vim mode and applies the saved choice; resolves once
+ *  that applies. onError(e): it could not load. */
 export function wireVim(checkbox, editor, onError) {
   const apply = async (on) => {
     try {
@@ -24,10 +26,10 @@ export function wireVim(checkbox, editor, onError) {
       onError(e);
     }
   };
-  checkbox.checked = saved();
-  if (checkbox.checked) apply(true);
+  checkbox.checked = vimSaved();
   checkbox.addEventListener("change", () => {
     try { localStorage.setItem(VIM_KEY, checkbox.checked ? "on" : "off"); } catch { /* this page only */ }
     apply(checkbox.checked);
   });
+  return checkbox.checked ? apply(true) : Promise.resolve();
 }
