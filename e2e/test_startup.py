@@ -131,3 +131,28 @@ def test_a_stopped_worker_is_replaced_by_one_that_compiles_lua_wasm_itself(page)
     ui.run("print(6 * 7)")
     ui.expect_printed("42")
     assert any(url.endswith("/lua.wasm") for url in requests)
+
+
+def test_an_example_chosen_in_the_plain_editor_loads_once_codemirror_shows(open_page):
+    page, release = open_held(open_page, draft="print('mine')")
+    examples = page.get_by_role("combobox", name="Examples")
+    examples.select_option(index=1)
+    title = examples.locator("option").nth(1).text_content()
+    expect(page.get_by_role("textbox", name="Lua code")).to_have_value("print('mine')")
+    release()
+    wait_codemirror(page)
+    expect(page.locator("#toast")).to_have_text(f"Loaded “{title}”. Ctrl+Z brings your code back.")
+    ui = Playground(page)
+    ui.editor.focus()
+    page.keyboard.press("Control+Z")
+    ui.expect_code("print('mine')")
+    page.context.close()
+
+
+def test_with_vim_keys_on_the_page_is_ready_only_in_codemirror(open_page):
+    page = open_page(before_load=lambda p: p.add_init_script("localStorage.setItem('wasm-compute:vim', 'on')"),
+                     codemirror=False)
+    assert page.evaluate("() => document.documentElement.dataset.editor") == "codemirror"
+    assert page.locator("#plain-editor").count() == 0
+    expect(page.get_by_role("checkbox", name="Vim keys")).to_be_checked()
+    page.context.close()

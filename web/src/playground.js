@@ -24,7 +24,7 @@ import { Inspector } from "./inspector.js";
 import { homeChanges } from "./home-diff.js";
 import { FormatError, formatLua } from "./format-lua.js";
 import { wireTheme } from "./theme.js";
-import { vimSaved, wireVim } from "./vim.js";
+import { rememberVim, wireVim } from "./vim.js";
 import { fillShortcuts } from "./shortcuts.js";
 import { EXAMPLES, DEFAULT_EXAMPLE, exampleById } from "./examples.js";
 import {
@@ -81,9 +81,6 @@ const ui = {
   vim: $("#vim"),
   newFile: $("#new-file"),
 };
-// What works on CodeMirror only: off until it takes the plain editor's place.
-const UPGRADED_ONLY = [ui.format, ui.examples, ui.vim, ui.newFile];
-
 // The inline script of index.html may have started the browser worker already.
 const boot = window.wasmComputeBoot;
 const client = new LuaClient({
@@ -264,7 +261,11 @@ function stop() {
 
 /** Formats the file shown with StyLua; code it cannot parse stays as it is, and the page says why. */
 async function formatFile() {
-  if (!editor || ui.format.disabled) return;
+  if (!editor) {
+    upgraded.then(formatFile, () => {}); // pressed in the plain editor: formats once CodeMirror shows the text
+    return;
+  }
+  if (ui.format.disabled) return;
   const before = editor.code();
   ui.format.disabled = true;
   try {
@@ -422,16 +423,20 @@ function fillExamples() {
   ui.examples.addEventListener("change", () => {
     const example = exampleById(ui.examples.value);
     ui.examples.value = "";
-    if (!example || !editor) return;
-    files.select(MAIN_FILE);
-    editor.setCode(example.code);
-    if (example.input !== undefined) {
-      setInput(example.input);
-      draftChanged();
-    }
-    editor.focus();
-    toast(`Loaded “${example.title}”. Ctrl+Z brings your code back.`);
+    // Chosen in the plain editor: loaded once CodeMirror has its text, so that Ctrl+Z brings it back.
+    if (example) upgraded.then(() => loadExample(example), () => {});
   });
+}
+
+function loadExample(example) {
+  files.select(MAIN_FILE);
+  editor.setCode(example.code);
+  if (example.input !== undefined) {
+    setInput(example.input);
+    draftChanged();
+  }
+  editor.focus();
+  toast(`Loaded “${example.title}”. Ctrl+Z brings your code back.`);
 }
 
 function wire() {
@@ -439,6 +444,9 @@ function wire() {
   if (ENGINES.includes(savedEngine)) ui.engine.value = savedEngine;
   ui.engine.addEventListener("change", () => stored.set(ENGINE_KEY, ui.engine.value));
   ui.run.addEventListener("click", runEditor);
+  // New file in the plain editor: added once CodeMirror (with Files) has taken its place.
+  ui.newFile.addEventListener("click", () => { if (!editor) upgraded.then(() => files.add(), () => {}); });
+  rememberVim(ui.vim);
   ui.stdin.addEventListener("input", draftChanged);
   addEventListener("pagehide", () => { if (saveTimer) saveDraft(); });
   // A #code= link opened over this page changes the hash only: load it as a page load would.
@@ -515,7 +523,6 @@ async function upgradeEditor() {
   files.set(shown.files);
   if (shown.focused) editor.focus();
   editor.scrollTo(shown.scroll);
-  for (const control of UPGRADED_ONLY) control.disabled = false;
   document.documentElement.dataset.editor = "codemirror";
   await wireVim(ui.vim, editor, (e) => toast(`Vim keys could not be loaded: ${e.message}`));
 }
@@ -523,7 +530,6 @@ async function upgradeEditor() {
 const ready = (async () => {
   const draft = await initialDraft();
   setInput(draft.input);
-  for (const control of UPGRADED_ONLY) control.disabled = true;
   files = new PlainEditor($("#plain-editor"), draft.files, { tabs: $("#file-tabs"), panel: $("#editor"), onChange: draftChanged });
   if (draft.home) offerHome(draft.home);
   if (EMBED) {
@@ -531,7 +537,7 @@ const ready = (async () => {
     full.searchParams.delete("embed");
     ui.openFull.href = full.href;
   }
-  const upgradedFirst = vimSaved() ? upgradeEditor() : null;
+  const upgradedFirst = ui.vim.checked ? upgradeEditor() : null;
   try {
     await warmup;
     await upgradedFirst;
