@@ -8,8 +8,8 @@ any uncaught error or console error.
 - `open_page` (session): a factory; each call opens a page in a fresh context (keyword
   arguments go to `browser.new_context`, e.g. a phone's viewport), loads the playground (a
   path under `server`, or the full URL of another server's page) and
-  waits until it says it is ready (`<html data-ready="true">`). For fixtures that keep one
-  page across tests (e2e/test_parity.py) and tests that open more pages.
+  waits until it says it is ready (`<html data-ready="true">`) and shows CodeMirror. For
+  fixtures that keep one page across tests (e2e/test_parity.py) and tests that open more pages.
 - `open_tab`: a factory; each call opens another page (a tab) in the context of the test's
   `page`, watched the same way, and waits until it is ready.
 - `page`: a fresh page for one test.
@@ -107,22 +107,28 @@ def _watch(page) -> None:
     page.on("console", console)
 
 
-def wait_ready(page) -> None:
-    """Waits for `<html data-ready="true">`. Not wait_for_function("…"): when the condition is
-    not true at once, Playwright polls it with eval, which the page's CSP refuses."""
+def wait_ready(page, *, codemirror: bool = True) -> None:
+    """Waits for `<html data-ready="true">`, then (unless codemirror is False) for
+    `<html data-editor="codemirror">`: the tests drive CodeMirror, which takes the plain
+    editor's place after ready (e2e/test_startup.py tests the plain editor and that upgrade).
+    Not wait_for_function("…"): when the condition is not true at once, Playwright polls it
+    with eval, which the page's CSP refuses."""
     page.wait_for_selector("html[data-ready=true]", state="attached", timeout=READY_TIMEOUT_MS)
+    if codemirror:
+        page.wait_for_selector("html[data-editor=codemirror]", state="attached", timeout=READY_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
 def open_page(browser, server):
-    """open_page(path="", before_load=None, **context_options) -> a ready page in its own
+    """open_page(path="", before_load=None, codemirror=True, **context_options) -> a ready page
+    (showing CodeMirror unless codemirror is False: wait_ready) in its own
     context (made with browser.new_context(**context_options), e.g. viewport=...); path is
     under `server`, or a full http:// URL (a page of another server, serve_app);
     before_load(page), if given, is called before the page is loaded. Closed at the end of the
     session unless the caller closes its context first."""
     contexts = []
 
-    def open_(path: str = "", *, before_load=None, **context_options):
+    def open_(path: str = "", *, before_load=None, codemirror: bool = True, **context_options):
         context = browser.new_context(**context_options)
         contexts.append(context)
         page = context.new_page()
@@ -130,7 +136,7 @@ def open_page(browser, server):
         if before_load is not None:
             before_load(page)  # e.g. page.on("dialog", ...) for what the load itself does
         page.goto(path if path.startswith("http://") else server + path)
-        wait_ready(page)
+        wait_ready(page, codemirror=codemirror)
         return page
 
     yield open_

@@ -30,7 +30,7 @@ export class LuaClient extends EventTarget {
    * functions: name -> function (sync or async) of this page that scripts on the browser
    * engine call (zig/ABI.md §11; needs JSPI, else this throws); modules: name -> Lua source
    * that `require` finds in every run, on every engine (§12). startedWorker: a Worker of
-   * lua-worker.js the page started already (the playground's dist/boot.js starts one while
+   * lua-worker.js the page started already (the playground's first script starts one while
    * the page loads), taken as the first browser worker.
    */
   constructor({ wasm = "lua.wasm", worker = new URL("./lua-worker.js", import.meta.url), storageKey = "wasm-compute:home",

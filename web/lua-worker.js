@@ -5,10 +5,12 @@
 // A message {load: true, options, module} only makes the host, and answers
 // {loaded: true} (or {loaded: false, failure}); its module, lua.wasm compiled
 // by the page, is kept for every host made here, which then fetches and
-// compiles nothing. A message {warmUp: module} (dist/boot.js sends it the
-// moment lua.wasm compiles, before the page's own modules have run) keeps
-// the module and warms it up at once. A run whose options differ from the
-// host's (other limits, say) makes a new host.
+// compiles nothing. A message {warmUp: url} (the playground's first script
+// sends it with the worker's start, before anything else of the page has
+// loaded) compiles lua.wasm from `url` here, keeps that module and warms it
+// up at once, without waiting for the page's main thread; a load or a run
+// waits for that first. A run whose options differ from the host's (other
+// limits, say) makes a new host.
 //
 // The page's host functions (LuaClient's `functions`) arrive as names only,
 // in options.functions. Each becomes a function of an async host (JSPI) that
@@ -16,7 +18,7 @@
 // function and answers {reply, bytes} with the reply record it encoded
 // (host-functions.js), which goes to the module as it is.
 
-import { createLua } from "./lua-host.js";
+import { compileLua, createLua } from "./lua-host.js";
 import { EncodedReply } from "./host-functions.js";
 
 // Run once per worker, in an instance of its own (warmUp) or else in the host
@@ -44,11 +46,22 @@ print(s, ok, type(err), gen() + gen(), select("#", 1, 2), next({}), #tostring(12
 
 let host = null;
 let hostOptions = null; // the options `host` was made with, as JSON
-let module = null; // lua.wasm as the page compiled it, or null: options.wasm is fetched
+let module = null; // lua.wasm as the page or warmUp compiled it, or null: options.wasm is fetched
 let warmed = false; // WARM_UP has run in this worker
+let warming = null; // the warm-up (a Promise) once a warmUp message asked for it
 let runId = 0; // the run under way, whose calls go to the page
 let nextCall = 1;
 const calls = new Map(); // call number -> the resolve of its Promise
+
+async function warmUp(wasm) {
+  try {
+    module = await compileLua(wasm);
+    (await createLua({ wasm: module })).run(WARM_UP);
+    warmed = true;
+  } catch {
+    // Nothing to say here: the load that follows makes a host and reports its failure.
+  }
+}
 
 function pageFunction(name) {
   return (...args) => new Promise((resolve) => {
@@ -66,15 +79,10 @@ self.onmessage = async ({ data }) => {
     return;
   }
   if ("warmUp" in data) {
-    module = data.warmUp;
-    try {
-      (await createLua({ wasm: module })).run(WARM_UP);
-      warmed = true;
-    } catch {
-      // Nothing to say here: the load that follows makes a host and reports its failure.
-    }
+    warming = warmUp(data.warmUp);
     return;
   }
+  await warming;
   const { id, code, home, options, request } = data;
   if (data.module) module = data.module;
   try {

@@ -84,13 +84,18 @@ DEFAULT_SANDBOX_LIMITS = {
     "output_bytes_max": 1 * _MiB,
 }
 
+# The one inline script, web/index.html's first (the saved theme, and the start of lua.wasm's
+# compilation and of the worker before any request), is allowed by the hash of its text, and no
+# other inline script is: e2e/test_startup.py checks that this is that script's hash.
+BOOT_SCRIPT_HASH = "sha256-5RmQjeFd4/0rmSXlRbXAxs7bY5oDKFT8rjgV8OLl5gQ="
+
 # The pyodide engine runs under this policy as it is, in its worker too (a worker takes the
 # policy of its script's response): Pyodide calls eval only to load packages with native
 # code (their EM_ASM) or when Python asks it to run JavaScript text, neither of which the
 # engine does, and WebAssembly needs 'wasm-unsafe-eval' alone. e2e/test_pyodide.py runs the
 # engine under this policy.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+    f"default-src 'self'; script-src 'self' 'wasm-unsafe-eval' '{BOOT_SCRIPT_HASH}'; worker-src 'self' blob:; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )

@@ -118,10 +118,11 @@ const wrapLines = () => (narrowScreen.matches ? EditorView.lineWrapping : NONE);
 const keyMode = new Compartment();
 
 /**
- * Makes the editor in `parent`. onRun: called by Ctrl/Cmd+Enter; onFormat:
- * called by Shift+Alt+F; onChange(code): called after every change of the text.
+ * Makes the editor in `parent`, showing `doc` with `selection` ({anchor, head}: offsets in
+ * doc; none: the cursor at its start). onRun: called by Ctrl/Cmd+Enter; onFormat: called by
+ * Shift+Alt+F; onChange(code): called after every change of the text.
  */
-export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = () => {}, onChange = () => {} } = {}) {
+export function createEditor(parent, { doc = "", selection = undefined, onRun = () => {}, onFormat = () => {}, onChange = () => {} } = {}) {
   // Vim's bindings go first, ahead of the other keymaps, as @replit/codemirror-vim asks.
   let keys = NONE;
   const extensions = [
@@ -161,7 +162,7 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = ()
     if (wrapping.get(view.state) === wrapLines() && keyMode.get(view.state) === keys) return;
     view.dispatch({ effects: [wrapping.reconfigure(wrapLines()), keyMode.reconfigure(keys)] });
   };
-  const view = new EditorView({ parent, state: newState(doc) });
+  const view = new EditorView({ parent, state: EditorState.create({ doc, selection, extensions }) });
 
   narrowScreen.addEventListener("change", configure);
 
@@ -237,5 +238,18 @@ export function createEditor(parent, { doc = "", onRun = () => {}, onFormat = ()
     },
 
     focus: () => view.focus(),
+
+    /** Scrolls the text to {top, left} (pixels): now, again once the view has measured its
+     *  lines (its first drawing estimates the heights of those it has not drawn), and again
+     *  after its first frame, in which Chromium scrolls a focused editor to its selection. */
+    scrollTo({ top, left }) {
+      const scroll = () => {
+        view.scrollDOM.scrollTop = top;
+        view.scrollDOM.scrollLeft = left;
+      };
+      scroll();
+      view.requestMeasure({ read: () => null, write: scroll });
+      requestAnimationFrame(() => setTimeout(scroll));
+    },
   };
 }

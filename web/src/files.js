@@ -49,6 +49,14 @@ function el(tag, attrs = {}, text) {
   return node;
 }
 
+/** The tabs of files named `names`, the `active`-th selected, controlling the element `panelId`. */
+export function tabElements(names, active, panelId) {
+  return names.map((name, i) => el("button", {
+    type: "button", role: "tab", id: `tab-${i}`, class: "tab",
+    "aria-selected": String(i === active), "aria-controls": panelId, tabindex: i === active ? "0" : "-1",
+  }, name));
+}
+
 export class Files {
   /**
    * tabs: the tablist element; panel: the editor's element (the tabpanel);
@@ -194,15 +202,12 @@ export class Files {
   }
 
   draw() {
-    const tabs = this.files.map((file, i) => {
-      const tab = el("button", {
-        type: "button", role: "tab", id: `tab-${i}`, class: "tab",
-        "aria-selected": String(i === this.active), "aria-controls": this.panel.id, tabindex: i === this.active ? "0" : "-1",
-      }, file.name);
-      tab.addEventListener("click", () => this.select(file.name));
+    const tabs = tabElements(this.names(), this.active, this.panel.id);
+    tabs.forEach((tab, i) => {
+      const { name } = this.files[i];
+      tab.addEventListener("click", () => this.select(name));
       tab.addEventListener("dblclick", () => this.startRename());
       tab.addEventListener("keydown", (e) => { if (e.key === "F2") { e.preventDefault(); this.startRename(); } });
-      return tab;
     });
     this.tabs.replaceChildren(...tabs);
     this.panel.setAttribute("aria-labelledby", `tab-${this.active}`);

@@ -3,7 +3,7 @@
 // values), its error, and a line of facts (engine, time, memory). Every piece
 // of text goes in through textContent: output is never read as HTML.
 
-import { formatValues, formatKB, formatMs } from "./format.js";
+import { formatValues, formatKB, formatMs, groupDigits } from "./format.js";
 
 const ERROR_TITLES = {
   syntax: "Syntax error",
@@ -116,7 +116,7 @@ export class OutputPanel {
       line.append(memory);
     }
     if (stats.instructions) {
-      const count = el("span", "fact instructions", `${stats.instructions.toLocaleString("en")} instructions`);
+      const count = el("span", "fact instructions", `${groupDigits(stats.instructions)} instructions`);
       count.title = "Lua VM instructions the run used";
       line.append(count);
     }

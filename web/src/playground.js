@@ -1,10 +1,15 @@
 // The playground page: wires the editor, the input box, the output panel,
 // the _home inspector, share links and the examples menu to one LuaClient,
-// and exposes the same runs to tests as window.wasmCompute = {ready,
+// and exposes the same runs to tests as window.wasmCompute = {ready, editor,
 // run(code, {engine, stdin, args, name, limits}), home(), setHome(snapshot)};
-// ready resolves once the editor shows the code and the browser engine's
-// worker has made its instance of lua.wasm (a Run then runs at once), when
-// the page also sets <html data-ready="true">. A Server run that finds no server runs again in
+// ready resolves once the code shows in an editor the visitor can type in
+// and the browser engine's worker has made its instance of lua.wasm (a Run
+// then runs at once), when the page also sets <html data-ready="true">. That
+// editor is a plain one at first (src/plain-editor.js): CodeMirror takes its
+// place after ready, with what was typed, selected and scrolled, and then
+// `editor` resolves and <html data-editor="codemirror"> is set. With Vim
+// keys on, every key means something else, so the page is ready only once
+// CodeMirror has them. A Server run that finds no server runs again in
 // Pyodide, and says so (runWithFallback). The Run button runs main.lua as
 // the chunk `main.lua` (messages read `main.lua:3: …`), with the other files
 // as its modules (util.lua is `require("util")`) and the input box as its
@@ -12,15 +17,14 @@
 // editor, Run and output only (style.css), a _home of its own, no draft.
 
 import { ENGINES, LuaClient } from "../lua-client.js";
-import { compileLua } from "../lua-host.js";
-import { createEditor } from "./editor.js";
 import { Files, MAIN_FILE, checkedFiles, errorPlace } from "./files.js";
+import { PlainEditor } from "./plain-editor.js";
 import { OutputPanel } from "./output.js";
 import { Inspector } from "./inspector.js";
 import { homeChanges } from "./home-diff.js";
 import { FormatError, formatLua } from "./format-lua.js";
 import { wireTheme } from "./theme.js";
-import { wireVim } from "./vim.js";
+import { rememberVim, wireVim } from "./vim.js";
 import { fillShortcuts } from "./shortcuts.js";
 import { EXAMPLES, DEFAULT_EXAMPLE, exampleById } from "./examples.js";
 import {
@@ -74,9 +78,10 @@ const ui = {
   homeOffer: $("#home-offer"),
   openFull: $("#open-full"),
   toast: $("#toast"),
+  vim: $("#vim"),
+  newFile: $("#new-file"),
 };
-
-// dist/boot.js may have started the compilation of lua.wasm and the worker already.
+// The inline script of index.html may have started the browser worker already.
 const boot = window.wasmComputeBoot;
 const client = new LuaClient({
   startedWorker: boot?.worker ?? null,
@@ -93,8 +98,8 @@ const FALLBACK_NOTES = {
 };
 const output = new OutputPanel($("#output"));
 const inspector = new Inspector($("#home-inspector"), { onChange: replaceHome });
-let editor = null;
-let files = null;
+let editor = null; // CodeMirror's (src/editor.js), once it has taken the plain editor's place
+let files = null; // the files: a PlainEditor until then, then Files over CodeMirror
 let running = null; // {engine, stopped, started, note} while a run is under way
 let ranOnce = false;
 // What the last run changed in _home (home-diff.js), until _home changes otherwise.
@@ -147,22 +152,21 @@ function replaceHome(snapshot) {
 
 // ------------------------------------------------------------ running
 
-// The page is ready once lua.wasm compiles here and the browser worker has
-// made its instance from that module (it fetches and compiles nothing
-// itself). A warm-up run through the client would do more, but its save of
-// _home would also clear a storage problem the client found at start-up
-// before anyone could read it.
-const warmup = (boot?.wasm === client.wasm ? boot.module : compileLua(client.wasm)).then((module) =>
-  new Promise((resolve, reject) => {
-    const loaded = ({ detail }) => {
-      if (detail.engine !== "browser") return;
-      client.removeEventListener("loaded", loaded);
-      if (detail.failure) reject(new Error(detail.failure));
-      else resolve();
-    };
-    client.addEventListener("loaded", loaded);
-    client.preload("browser", { module });
-  }));
+// The page is ready once the browser worker has made its instance of
+// lua.wasm and warmed it up: the worker the inline script started (which
+// compiles lua.wasm itself), else one started now. A warm-up run through the
+// client would do more, but its save of _home would also clear a storage
+// problem the client found at start-up before anyone could read it.
+const warmup = new Promise((resolve, reject) => {
+  const loaded = ({ detail }) => {
+    if (detail.engine !== "browser") return;
+    client.removeEventListener("loaded", loaded);
+    if (detail.failure) reject(new Error(detail.failure));
+    else resolve();
+  };
+  client.addEventListener("loaded", loaded);
+  client.preload("browser");
+});
 
 // A trap on the server engine is the server failing (or missing), not the script.
 function serverFailure(result, engine) {
@@ -183,7 +187,7 @@ async function run(code, { engine = ui.engine.value, ...request } = {}) {
   setRunning(state);
   showRunning();
   const fromEditor = files !== null && code === files.code(MAIN_FILE) && request.name === MAIN_FILE;
-  if (fromEditor) files.clearErrors();
+  if (fromEditor && editor) files.clearErrors();
   let result;
   const before = client.home();
   changes = null;
@@ -200,6 +204,7 @@ async function run(code, { engine = ui.engine.value, ...request } = {}) {
     };
   } finally {
     setRunning(null);
+    runEnded?.();
   }
   // A run that ended on its own just as Stop was pressed keeps its result.
   const stopped = state.stopped && result.error?.code === STOPPED_CODE;
@@ -207,7 +212,7 @@ async function run(code, { engine = ui.engine.value, ...request } = {}) {
   changes = homeChanges(before, client.home());
   renderHome();
   // The error's line, in the file it names (the message's, else the traceback's first).
-  const place = fromEditor && !stopped && result.error ? errorPlace(result.error, files.names()) : null;
+  const place = fromEditor && editor && !stopped && result.error ? errorPlace(result.error, files.names()) : null;
   if (place) files.markError(place.name, place.line, result.error.message);
   return { ...result, home: client.home() };
 }
@@ -256,7 +261,11 @@ function stop() {
 
 /** Formats the file shown with StyLua; code it cannot parse stays as it is, and the page says why. */
 async function formatFile() {
-  if (!editor || ui.format.disabled) return;
+  if (!editor) {
+    upgraded.then(formatFile, () => {}); // pressed in the plain editor: formats once CodeMirror shows the text
+    return;
+  }
+  if (ui.format.disabled) return;
   const before = editor.code();
   ui.format.disabled = true;
   try {
@@ -414,16 +423,20 @@ function fillExamples() {
   ui.examples.addEventListener("change", () => {
     const example = exampleById(ui.examples.value);
     ui.examples.value = "";
-    if (!example || !files) return;
-    files.select(MAIN_FILE);
-    editor.setCode(example.code);
-    if (example.input !== undefined) {
-      setInput(example.input);
-      draftChanged();
-    }
-    editor.focus();
-    toast(`Loaded “${example.title}”. Ctrl+Z brings your code back.`);
+    // Chosen in the plain editor: loaded once CodeMirror has its text, so that Ctrl+Z brings it back.
+    if (example) upgraded.then(() => loadExample(example), () => {});
   });
+}
+
+function loadExample(example) {
+  files.select(MAIN_FILE);
+  editor.setCode(example.code);
+  if (example.input !== undefined) {
+    setInput(example.input);
+    draftChanged();
+  }
+  editor.focus();
+  toast(`Loaded “${example.title}”. Ctrl+Z brings your code back.`);
 }
 
 function wire() {
@@ -431,6 +444,9 @@ function wire() {
   if (ENGINES.includes(savedEngine)) ui.engine.value = savedEngine;
   ui.engine.addEventListener("change", () => stored.set(ENGINE_KEY, ui.engine.value));
   ui.run.addEventListener("click", runEditor);
+  // New file in the plain editor: added once CodeMirror (with Files) has taken its place.
+  ui.newFile.addEventListener("click", () => { if (!editor) upgraded.then(() => files.add(), () => {}); });
+  rememberVim(ui.vim);
   ui.stdin.addEventListener("input", draftChanged);
   addEventListener("pagehide", () => { if (saveTimer) saveDraft(); });
   // A #code= link opened over this page changes the hash only: load it as a page load would.
@@ -479,26 +495,52 @@ function wire() {
 wire();
 setRunning(null);
 
-const ready = (async () => {
-  const draft = await initialDraft();
-  setInput(draft.input);
+// ------------------------------------------------------------ start-up
+
+let runEnded = null; // resolves afterRuns' promise when the run under way ends
+
+/** Resolves when no run is under way. */
+function afterRuns() {
+  if (!running) return Promise.resolve();
+  return new Promise((resolve) => { runEnded = () => { runEnded = null; resolve(); }; });
+}
+
+/** CodeMirror in the plain editor's place: the same files, main.lua's text with its
+ *  selection and scroll, and the focus if it had it. Made in one task with the plain
+ *  editor's removal (handOver), so that no key pressed meanwhile is lost. */
+async function upgradeEditor() {
+  const { createEditor } = await import("./editor.js");
+  const plain = files;
+  await plain.settled();
+  const shown = plain.handOver();
   editor = createEditor($("#editor"), {
-    doc: draft.files[0].code, onRun: runEditor, onFormat: formatFile, onChange: draftChanged,
+    doc: shown.files[0].code, selection: shown.selection, onRun: runEditor, onFormat: formatFile, onChange: draftChanged,
   });
   files = new Files({
     tabs: $("#file-tabs"), panel: $("#editor"), editor, onChange: draftChanged, say: toast,
-    buttons: { add: $("#new-file"), rename: $("#rename-file"), remove: $("#delete-file") },
+    buttons: { add: ui.newFile, rename: $("#rename-file"), remove: $("#delete-file") },
   });
-  files.set(draft.files);
-  wireVim($("#vim"), editor, (e) => toast(`Vim keys could not be loaded: ${e.message}`));
+  files.set(shown.files);
+  if (shown.focused) editor.focus();
+  editor.scrollTo(shown.scroll);
+  document.documentElement.dataset.editor = "codemirror";
+  await wireVim(ui.vim, editor, (e) => toast(`Vim keys could not be loaded: ${e.message}`));
+}
+
+const ready = (async () => {
+  const draft = await initialDraft();
+  setInput(draft.input);
+  files = new PlainEditor($("#plain-editor"), draft.files, { tabs: $("#file-tabs"), panel: $("#editor"), onChange: draftChanged });
   if (draft.home) offerHome(draft.home);
   if (EMBED) {
     const full = new URL(location.href);
     full.searchParams.delete("embed");
     ui.openFull.href = full.href;
   }
+  const upgradedFirst = ui.vim.checked ? upgradeEditor() : null;
   try {
     await warmup;
+    await upgradedFirst;
   } catch (e) {
     output.message(`The Lua runtime could not start in this browser: ${e.message}. The Server engine may still work.`, "failed");
     document.documentElement.dataset.ready = "error";
@@ -510,8 +552,17 @@ const ready = (async () => {
 })();
 ready.catch(() => {}); // reported on the page; a test awaiting `ready` still sees the rejection
 
+// CodeMirror's ~70 ms of evaluating and building would delay the answer of a Run pressed at
+// ready: it comes once the page is ready and no run is under way.
+const upgraded = ready.then(() => new Promise((resolve) => setTimeout(resolve)))
+  .then(afterRuns)
+  .then(() => editor ?? upgradeEditor())
+  .catch((e) => { if (document.documentElement.dataset.ready === "true") toast(`The full editor could not be loaded: ${e.message}`); throw e; });
+upgraded.catch(() => {});
+
 window.wasmCompute = {
   ready,
+  editor: upgraded,
   run: (code, options) => run(code, options),
   home: () => client.home(),
   setHome: (snapshot) => client.setHome(snapshot),

@@ -10,11 +10,21 @@ const vimExtension = () => {
   return loading;
 };
 
-function saved() {
+function vimSaved() {
   try { return localStorage.getItem(VIM_KEY) === "on"; } catch { return false; }
 }
 
-/** Makes `checkbox` switch the editor's Vim mode; applies the saved choice. onError(e): it could not load. */
+/** Shows the saved choice in `checkbox` and remembers the visitor's changes of it, from the
+ *  start: wireVim applies it once there is an editor. */
+export function rememberVim(checkbox) {
+  checkbox.checked = vimSaved();
+  checkbox.addEventListener("change", () => {
+    try { localStorage.setItem(VIM_KEY, checkbox.checked ? "on" : "off"); } catch { /* this page only */ }
+  });
+}
+
+/** Makes `checkbox` (rememberVim's) switch the editor's Vim mode and applies its state now;
+ *  resolves once that applies. onError(e): it could not load. */
 export function wireVim(checkbox, editor, onError) {
   const apply = async (on) => {
     try {
@@ -24,10 +34,6 @@ export function wireVim(checkbox, editor, onError) {
       onError(e);
     }
   };
-  checkbox.checked = saved();
-  if (checkbox.checked) apply(true);
-  checkbox.addEventListener("change", () => {
-    try { localStorage.setItem(VIM_KEY, checkbox.checked ? "on" : "off"); } catch { /* this page only */ }
-    apply(checkbox.checked);
-  });
+  checkbox.addEventListener("change", () => apply(checkbox.checked));
+  return checkbox.checked ? apply(true) : Promise.resolve();
 }
