@@ -58,7 +58,17 @@ static int wrong_way (FILE *f, int writing) {
 #define getc(f)			(wrong_way(f, 0), getc(f))
 #define fread(p,s,n,f)		(wrong_way(f, 0), fread(p, s, n, f))
 #define fwrite(p,s,n,f)		(wrong_way(f, 1), fwrite(p, s, n, f))
-#define fprintf(f,...)		(wrong_way(f, 1), fprintf(f, __VA_ARGS__))
+#define fprintf(f,...)		(wrong_way(f, 1), write_number(f, snprintf(number, sizeof(number), __VA_ARGS__)))
+
+/* io.write's numbers (its only fprintf) are formatted by snprintf, which
+** sandbox.h makes numfmt's, as tostring's are, instead of by libc's printf
+** and its software long double; fprintf's result is the length or -1. */
+static char number[64];
+
+static int write_number (FILE *f, int len) {
+  lua_assert(0 < len && len < (int)sizeof(number));
+  return fwrite(number, 1, len, f) == (size_t)len ? len : -1;
+}
 
 /* Offsets of 64 bits, as on the 64-bit systems `lua` runs on. */
 #define l_fseek(f,o,w)		fseeko(f,o,w)
@@ -113,6 +123,8 @@ static int fileresult (lua_State *L, int stat, const char *fname) {
 #define strerror(en)	linux_strerror(en)
 
 #include "liolib.c"
+
+#undef fprintf
 
 /* ---------------------------------------------------------------- the FILEs */
 
