@@ -18,13 +18,23 @@ pub fn build(b: *std.Build) void {
     mod.addIncludePath(lua_dir);
     mod.addIncludePath(b.path("src"));
     const flags = c_flags ++ [_][]const u8{ "-include", "src/sandbox.h" };
-    mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_core, .flags = &flags });
-    // The VM counts its instructions for the budget (src/lvm_budget.h). It
-    // is where scripts spend their time: -O3 makes the suite in bench/ ~4%
-    // faster in Chromium. The compiler, run once per eval, is built for size
-    // instead (-20 KB; a 260 KB source compiles ~8% slower): together they
-    // keep lua.wasm well under its size target (bench/README.md).
-    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lvm.c"}, .flags = &(flags ++ [_][]const u8{ "-include", "src/lvm_budget.h", "-include", "src/lvm_home.h", "-O3" }) });
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_libs, .flags = &flags });
+    // The core that scripts spend their time in, with the VM that counts its
+    // instructions for the budget (src/lvm_budget.h) and the table library,
+    // is one translation unit (src/lcore_unit.c says why): bench/'s nbody,
+    // sort and collatz 5-20% faster in Chromium and wasmtime. -O2 rather than
+    // -O3 keeps lua.wasm under its size target (bench/README.md) for the same
+    // speed. The rest of the core (error messages, debug info, state
+    // creation) and the compiler, run once per eval, are built for size
+    // (the compiler: -20 KB; a 260 KB source compiles ~8% slower).
+    // The VM dispatches with one switch rather than upstream's computed
+    // gotos (LUA_USE_JUMPTABLE, on for clang): wasm has no indirect jump, so
+    // LLVM turns the gotos into one br_table anyway, and each of the ~80
+    // copies of the fetch then carries the budget's count and re-entry
+    // (src/lvm_budget.h). One copy: Chromium 13-17% faster on bench/'s
+    // VM-bound programs, wasmtime within noise, lua.wasm 6.7 KB smaller.
+    mod.addCSourceFiles(.{ .files = &.{"src/lcore_unit.c"}, .flags = &(flags ++ [_][]const u8{ "-I", "../lua/lua-5.4.8", "-O2", "-DLUA_USE_JUMPTABLE=0" }) });
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_core_cold, .flags = &(flags ++ [_][]const u8{"-Os"}) });
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_compiler, .flags = &(flags ++ [_][]const u8{"-Os"}) });
     // The base library's dofile/loadfile are removed at run time; pointing
     // them away from luaL_loadfilex keeps stdio's file code out of the link.
@@ -41,13 +51,10 @@ pub fn build(b: *std.Build) void {
     }) });
     // The C loops that can run long within one VM instruction charge the
     // deadline's work counter (src/deadline.h, ABI §7): the pattern matcher
-    // at every step, the table library at every table access, the utf8
-    // library by the length of the string it scans.
+    // at every step, the table library at every table access (in
+    // src/lcore_unit.c), the utf8 library by the length of the string it
+    // scans.
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lstrlib.c"}, .flags = &(flags ++ [_][]const u8{ "-include", "src/lstrlib_deadline.h" }) });
-    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"ltablib.c"}, .flags = &(flags ++ [_][]const u8{
-        "-Dlua_geti(L,i,n)=(wc_deadline_spend(1), lua_geti(L,i,n))",
-        "-Dlua_seti(L,i,n)=(wc_deadline_spend(1), lua_seti(L,i,n))",
-    }) });
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lutf8lib.c"}, .flags = &(flags ++ [_][]const u8{
         "-DluaL_checklstring(L,a,l)=wc_deadline_string(luaL_checklstring(L,a,l), l)",
     }) });
@@ -75,8 +82,6 @@ const c_flags = [_][]const u8{
 
 const lua_compiler = [_][]const u8{ "llex.c", "lparser.c", "lcode.c", "ldump.c", "lundump.c" };
 
-const lua_core = [_][]const u8{
-    "lapi.c",   "lctype.c", "ldebug.c", "ldo.c",      "lfunc.c",  "lmem.c",
-    "lobject.c", "lopcodes.c", "lstate.c", "lstring.c", "ltable.c", "ltm.c", "lzio.c",
-    "lcorolib.c", "lmathlib.c",
-};
+const lua_core_cold = [_][]const u8{ "lctype.c", "lopcodes.c", "lzio.c", "lstate.c", "ldebug.c" };
+
+const lua_libs = [_][]const u8{ "lcorolib.c", "lmathlib.c" };
