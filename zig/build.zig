@@ -18,7 +18,7 @@ pub fn build(b: *std.Build) void {
     mod.addIncludePath(lua_dir);
     mod.addIncludePath(b.path("src"));
     const flags = c_flags ++ [_][]const u8{ "-include", "src/sandbox.h" };
-    mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_libs, .flags = &flags });
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_libs, .flags = &(flags ++ stack_charged) });
     // The core that scripts spend their time in, with the VM that counts its
     // instructions for the budget (src/lvm_budget.h) and the table library,
     // is one translation unit (src/lcore_unit.c says why): bench/'s nbody,
@@ -54,8 +54,8 @@ pub fn build(b: *std.Build) void {
     // at every step, the table library at every table access (in
     // src/lcore_unit.c), the utf8 library by the length of the string it
     // scans.
-    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lstrlib.c"}, .flags = &(flags ++ [_][]const u8{ "-include", "src/lstrlib_deadline.h" }) });
-    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lutf8lib.c"}, .flags = &(flags ++ [_][]const u8{
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lstrlib.c"}, .flags = &(flags ++ stack_charged ++ [_][]const u8{ "-include", "src/lstrlib_deadline.h" }) });
+    mod.addCSourceFiles(.{ .root = lua_dir, .files = &.{"lutf8lib.c"}, .flags = &(flags ++ stack_charged ++ [_][]const u8{
         "-DluaL_checklstring(L,a,l)=wc_deadline_string(luaL_checklstring(L,a,l), l)",
     }) });
     // Upstream libraries wrapped for the sandbox (os, io, debug, package), the collector
@@ -79,6 +79,10 @@ const c_flags = [_][]const u8{
     "-mllvm", "-wasm-use-legacy-eh=false",
     "-mexception-handling",
 };
+
+// The libraries whose calls can fill the stack with many values charge
+// the deadline for it (src/deadline_stack.h).
+const stack_charged = [_][]const u8{ "-include", "src/deadline_stack.h" };
 
 const lua_compiler = [_][]const u8{ "llex.c", "lparser.c", "lcode.c", "ldump.c", "lundump.c" };
 

@@ -52,12 +52,4 @@ static inline int wc_deadline_strcoll (const char *a, const char *b) {
 #define memchr(s,c,n)	wc_deadline_memchr((s), (c), (n))
 #define strcoll(a,b)	wc_deadline_strcoll((a), (b))
 
-/* The library functions (not lauxlib, which defines luaL_checkstack) that
-** fill the stack with many values: string.byte, table.unpack, utf8.codepoint,
-** coroutine transfers. A unit per 16 slots. */
-#if defined(LUA_LIB) && !defined(lauxlib_c)
-#define lua_checkstack(L,n)	(wc_deadline_spend(1 + (n) / 16), lua_checkstack((L), (n)))
-#define luaL_checkstack(L,n,msg)	(wc_deadline_spend(1 + (n) / 16), luaL_checkstack((L), (n), (msg)))
-#endif
-
 #endif

@@ -11,7 +11,7 @@
 ** The table library is in the unit too: table.insert, table.remove and
 ** table.sort spend most of their time in lua_geti and lua_seti, which the
 ** unit inlines into their loops. Each access charges the deadline's work
-** counter (src/deadline.h, ABI §7).
+** counter (src/deadline.h, ABI §7), and so does table.unpack's stack.
 **
 ** lvm.c comes last: its two headers (build.zig used to force them into it
 ** alone) redefine GET_OPCODE, luaT_getvarargs and luaT_callTM for the VM
@@ -28,9 +28,12 @@
 
 #define lua_geti(L,i,n)	(wc_deadline_spend(1), lua_geti(L,i,n))
 #define lua_seti(L,i,n)	(wc_deadline_spend(1), lua_seti(L,i,n))
+#include "deadline_stack.h"
 #include "ltablib.c"
 #undef lua_geti
 #undef lua_seti
+#undef lua_checkstack
+#undef luaL_checkstack
 
 #include "lvm_budget.h"
 #include "lvm_home.h"
