@@ -105,21 +105,33 @@ export class Writer {
 }
 
 // What an empty string reads as: with no bytes to change, one can serve every reader.
-const NO_BYTES = new Uint8Array(0);
+export const NO_BYTES = new Uint8Array(0);
 
 export class Reader {
-  constructor(bytes) {
+  // The record is bytes[at, end): a result record is read where the module
+  // wrote it, through the host's own view of memory, without a copy or a new view.
+  constructor(bytes, at = 0, end = bytes.length, view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)) {
     this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.at = 0;
+    this.view = view;
+    this.at = at;
+    this.end = Math.min(end, bytes.length);
   }
-  need(n) { if (this.at + n > this.bytes.length) throw new MalformedError("record ends early"); }
+  need(n) { if (this.at + n > this.end) throw new MalformedError("record ends early"); }
   u8() { this.need(1); return this.bytes[this.at++]; }
   u32() { this.need(4); const v = this.view.getUint32(this.at, true); this.at += 4; return v; }
   take(n) {
     this.need(n);
     if (n === 0) return NO_BYTES;
     const b = this.bytes.slice(this.at, this.at + n);
+    this.at += n;
+    return b;
+  }
+  /** Like take, but the bytes stay where they are: for what is decoded before
+   *  the next call into the module can change them. */
+  span(n) {
+    this.need(n);
+    if (n === 0) return NO_BYTES;
+    const b = this.bytes.subarray(this.at, this.at + n);
     this.at += n;
     return b;
   }
@@ -185,31 +197,31 @@ export function requestLength({ name, code, stdin, args, modules = [] }) {
     + args.reduce((n, a) => n + a.length, 0) + modules.reduce((n, [m, s]) => n + m.length + s.length, 0);
 }
 
-/** Writes the request record of ABI §2.2 at the start of `room` (a view of the
- *  buffer, at least requestLength(request) bytes). */
-export function writeRequest(room, { flags = 0, name, code, stdin, args, modules = [] }) {
-  const view = new DataView(room.buffer, room.byteOffset, room.byteLength);
-  let at = 0;
-  const u32 = (v) => {
-    view.setUint32(at, v, true);
-    at += 4;
-  };
-  const bytes = (b) => {
-    u32(b.length);
-    room.set(b, at);
-    at += b.length;
-  };
-  u32(flags);
-  bytes(name);
-  bytes(code);
-  bytes(stdin);
-  u32(args.length);
-  args.forEach(bytes);
-  u32(modules.length);
+/** Writes the request record of ABI §2.2 at `at` in `memory` (the module's
+ *  memory as a Uint8Array, `words` a DataView of it), which has room for
+ *  requestLength(request) bytes; returns where the record ends. */
+export function writeRequest(memory, words, at, { flags = 0, name, code, stdin, args, modules = [] }) {
+  words.setUint32(at, flags, true);
+  at = writeField(memory, words, at + 4, name);
+  at = writeField(memory, words, at, code);
+  at = writeField(memory, words, at, stdin);
+  words.setUint32(at, args.length, true);
+  at += 4;
+  for (const arg of args) at = writeField(memory, words, at, arg);
+  words.setUint32(at, modules.length, true);
+  at += 4;
   for (const [module, source] of modules) {
-    bytes(module);
-    bytes(source);
+    at = writeField(memory, words, at, module);
+    at = writeField(memory, words, at, source);
   }
+  return at;
+}
+
+// One field of ABI §2.2: u32 length, bytes.
+function writeField(memory, words, at, bytes) {
+  words.setUint32(at, bytes.length, true);
+  if (bytes.length > 0) memory.set(bytes, at + 4);
+  return at + 4 + bytes.length;
 }
 
 /** Modules for `require` (ABI §12) as a Map of name bytes (as text) -> source
@@ -227,20 +239,23 @@ export function modulesOf(modules, what = "modules") {
   return out;
 }
 
-export function parseRecord(status, bytes) {
-  const r = new Reader(bytes);
-  const output = r.take(r.u32());
-  const stderr = r.take(r.u32());
+/** The result record of ABI §4 at memory[ptr, ptr + len) (`words` a DataView
+ *  of memory). output and stderr are views into memory: they are valid until
+ *  the next call into the module, as the record is. */
+export function parseRecord(status, memory, words, ptr, len) {
+  const r = new Reader(memory, ptr, ptr + len, words);
+  const output = r.span(r.u32());
+  const stderr = r.span(r.u32());
   const count = r.u32();
   const values = [];
   for (let i = 0; i < count; i++) values.push(r.value());
   const message = r.text(r.u32());
   const traceback = r.text(r.u32());
   r.need(16);
-  const instructions = Number(r.view.getBigUint64(r.at, true));
-  const heapUsed = r.view.getUint32(r.at + 8, true);
-  const heapPeak = r.view.getUint32(r.at + 12, true);
-  if (r.at + 16 !== bytes.length) throw new MalformedError("trailing bytes after the record");
+  const instructions = Number(words.getBigUint64(r.at, true));
+  const heapUsed = words.getUint32(r.at + 8, true);
+  const heapPeak = words.getUint32(r.at + 12, true);
+  if (r.at + 16 !== r.end) throw new MalformedError("trailing bytes after the record");
   return { status, output, stderr, values, message, traceback, instructions, heapUsed, heapPeak };
 }
 

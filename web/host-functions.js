@@ -95,7 +95,10 @@ export class HostFunctions {
   }
 
   /** Replies not taken by the end of `compute` are dropped (ABI §11). */
-  endEval() { this.kept.clear(); }
+  endEval() {
+    // Map.clear makes a new table even for an empty Map: most evals keep nothing.
+    if (this.kept.size > 0) this.kept.clear();
+  }
 }
 
 export function isAsyncFunction(fn) {

@@ -25,7 +25,7 @@
 import {
   STATUS, ROOT_ID, NEW_TABLE, TableRef, LuaTable, LuaObject, Reader, Writer,
   writeKey, writeValue, requestLength, writeRequest, parseRecord, wireValue, textOf, lossyText, errorFor, bytesOf,
-  modulesOf, encodeText,
+  modulesOf, encodeText, NO_BYTES,
 } from "./abi.js";
 import { HostFunctions, encodeResults, encodeError, isThenable } from "./host-functions.js";
 import { HomeStore, NoSuchTable } from "./home-store.js";
@@ -53,6 +53,15 @@ const KEEP_GLOBALS = 1;
 // ABI §2: the buffer's room beyond the largest code and input, which the chunk
 // name, the arguments and the record's own fields share.
 const REQUEST_ROOM_BYTES = 64 * 1024;
+// What a request without options, arguments or bytes reads as: none of them is
+// changed, so one of each serves every eval.
+const NO_OPTIONS = Object.freeze({});
+const NO_ARGS = Object.freeze([]);
+
+// Modules (a Map of name -> source bytes) as the request record lists them (ABI §2.2).
+function moduleList(modules) {
+  return [...modules].map(([module, source]) => [encodeText(module), source]);
+}
 
 let compiled = new Map();
 
@@ -94,6 +103,7 @@ export class LuaHost {
     this.isAsync = Boolean(async) || this.functions.anyAsync;
     if (this.isAsync && !HAS_JSPI) throw jspiRequired("async host functions");
     this.modules = modulesOf(modules, "modules");
+    this.moduleList = moduleList(this.modules);
     this.running = false;
     this.store = store;
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -128,10 +138,12 @@ export class LuaHost {
     this.bufferSize = ex.get_buffer_size();
   }
 
-  // memory.grow detaches the old buffer: the view is made again when it changed.
+  // memory.grow detaches the old buffer, and a view of a detached buffer is
+  // empty: the views are made again then. (Asking memory.buffer every time
+  // would cost a call into the engine's C++ twice an eval.)
   memory() {
-    const buffer = this.exports.memory.buffer;
-    if (this.view?.buffer !== buffer) {
+    if (this.view === null || this.view.length === 0) {
+      const buffer = this.exports.memory.buffer;
       this.view = new Uint8Array(buffer);
       this.words = new DataView(buffer);
     }
@@ -223,7 +235,8 @@ export class LuaHost {
     const functions = this.functions;
     if (index >= functions.names.length) return -1;
     const deliver = (reply) => {
-      if (reply.length <= resMax) this.memory().set(reply, resPtr);
+      const memory = this.memory(); // the call may have grown memory
+      if (reply.length <= resMax) memory.set(reply, resPtr);
       else this.words.setUint32(resPtr, functions.keep(reply), true);
       return reply.length;
     };
@@ -256,88 +269,95 @@ export class LuaHost {
    * modules (name -> Lua source for this eval, replacing createLua's of the
    * same name). An async host has no run: its evals are runAsync's.
    */
-  run(code, request = {}) {
+  run(code, request = NO_OPTIONS) {
     if (this.isAsync) throw new Error("this host has async functions: its evals run through runAsync");
-    return this.evaluate(code, request, (length) => this.exports.compute(this.buffer, length));
+    const started = performance.now();
+    const length = this.prepare(code, request, started);
+    if (typeof length !== "number") return length;
+    this.running = true;
+    let status;
+    try {
+      status = this.exports.compute(this.buffer, length);
+    } catch (e) {
+      this.trapped();
+      throw e;
+    }
+    this.ended();
+    return this.result(status, started);
   }
 
   /** run() as a Promise. In an async host it runs through JSPI, and the script
    *  waits for the value of a host function that returns a Promise; in another
    *  it is run(). */
-  async runAsync(code, request = {}) {
+  async runAsync(code, request = NO_OPTIONS) {
     if (!this.isAsync) return this.run(code, request);
-    return this.evaluate(code, request, (length) => this.computeAsync(this.buffer, length));
-  }
-
-  // One eval around `compute(length)`, which gives the status (run) or a
-  // Promise of it (runAsync): the result, or a Promise of it.
-  evaluate(code, request, compute) {
     const started = performance.now();
-    const prepared = this.prepare(code, request, started);
-    if (prepared.failure) return prepared.failure;
+    const length = this.prepare(code, request, started);
+    if (typeof length !== "number") return length;
     this.running = true;
-    const ended = () => {
-      this.running = false;
-      this.functions.endEval();
-    };
-    const trapped = (e) => {
-      ended();
-      this.finish(false);
-      throw e; // a trap: this instance is unusable (ABI §1)
-    };
     let status;
     try {
-      status = compute(prepared.length);
+      status = await this.computeAsync(this.buffer, length);
     } catch (e) {
-      trapped(e);
+      this.trapped();
+      throw e;
     }
-    const done = (s) => {
-      ended();
-      return this.result(s, started);
-    };
-    return status instanceof Promise ? status.then(done, trapped) : done(status);
+    this.ended();
+    return this.result(status, started);
   }
 
-  // Checks the request and writes it into the buffer: {length}, or {failure}
-  // (a result) when a limit refuses it before anything reaches the module.
-  prepare(code, { stdin = null, args = [], name = null, keepGlobals = false, modules = null } = {}, started) {
+  ended() {
+    this.running = false;
+    this.functions.endEval();
+  }
+
+  // A trap: this instance is unusable (ABI §1), and the eval's transaction is dropped.
+  trapped() {
+    this.ended();
+    this.finish(false);
+  }
+
+  // Checks the request and writes it into the buffer: its length, or a result
+  // (a failure) when a limit refuses it before anything reaches the module.
+  prepare(code, { stdin = null, args = NO_ARGS, name = null, keepGlobals = false, modules = null } = NO_OPTIONS, started) {
     // One eval at a time (ABI §1): a host function, or a second runAsync while
     // one waits, must not start another.
     if (this.running) throw new Error("an eval of this instance is under way (one at a time; a host function cannot start one)");
-    const merged = modules === null ? this.modules : new Map([...this.modules, ...modulesOf(modules, "modules")]);
     const request = {
       flags: keepGlobals ? KEEP_GLOBALS : 0,
-      name: bytesOf(name ?? ""), code: bytesOf(code), stdin: bytesOf(stdin ?? ""), args: args.map(bytesOf),
-      modules: [...merged].map(([module, source]) => [encodeText(module), source]),
+      name: name === null ? NO_BYTES : bytesOf(name),
+      code: bytesOf(code),
+      stdin: stdin === null ? NO_BYTES : bytesOf(stdin),
+      args: args.length === 0 ? NO_ARGS : args.map(bytesOf),
+      modules: modules === null ? this.moduleList : moduleList(new Map([...this.modules, ...modulesOf(modules, "modules")])),
     };
     if (request.name.includes(0)) throw new TypeError("name must not contain a NUL character"); // as Sandbox.eval
     // ABI §2: over a limit is -2, said before anything reaches the module.
-    const codeBytes = request.code.length + request.modules.reduce((n, [, source]) => n + source.length, 0);
+    let codeBytes = request.code.length;
+    for (const [, source] of request.modules) codeBytes += source.length;
     if (codeBytes > this.limits.codeBytesMax) {
       const what = request.modules.length ? "code and its modules are" : "code is";
-      return { failure: this.failure(STATUS.INVALID_SIZE, `the ${what} ${codeBytes} bytes; the limit is ${this.limits.codeBytesMax}`, started) };
+      return this.failure(STATUS.INVALID_SIZE, `the ${what} ${codeBytes} bytes; the limit is ${this.limits.codeBytesMax}`, started);
     }
     if (request.stdin.length > this.limits.inputBytesMax) {
-      return { failure: this.failure(STATUS.INVALID_SIZE,
-        `the input is ${request.stdin.length} bytes; the limit is ${this.limits.inputBytesMax}`, started) };
+      return this.failure(STATUS.INVALID_SIZE, `the input is ${request.stdin.length} bytes; the limit is ${this.limits.inputBytesMax}`, started);
     }
     // A request larger than the buffer would overwrite the module's memory past it.
     const length = requestLength(request);
     if (length > this.bufferSize) {
-      return { failure: this.failure(STATUS.INVALID_SIZE, `the request is ${length} bytes; the buffer holds ${this.bufferSize}` +
-        ` (the name, arguments and module names share ${REQUEST_ROOM_BYTES} bytes)`, started) };
+      return this.failure(STATUS.INVALID_SIZE, `the request is ${length} bytes; the buffer holds ${this.bufferSize}` +
+        ` (the name, arguments and module names share ${REQUEST_ROOM_BYTES} bytes)`, started);
     }
-    writeRequest(this.memory().subarray(this.buffer, this.buffer + length), request);
-    return { length };
+    writeRequest(this.memory(), this.words, this.buffer, request);
+    return length;
   }
 
   // ABI §4: the result record after `compute` returned `status`.
   result(status, started) {
     this.finish(status === STATUS.SUCCESS);
     const memory = this.memory(); // after compute: memory may have grown
-    const ptr = this.words.getUint32(this.buffer, true);
-    const len = this.words.getUint32(this.buffer + 4, true);
-    const raw = parseRecord(status, memory.subarray(ptr, ptr + len));
+    const words = this.words;
+    const raw = parseRecord(status, memory, words, words.getUint32(this.buffer, true), words.getUint32(this.buffer + 4, true));
     const output = textOf(raw.output);
     const stderr = textOf(raw.stderr);
     // Text, and the exact bytes in base64 for bytes that are not UTF-8 (text then has U+FFFD).
