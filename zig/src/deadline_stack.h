@@ -4,7 +4,10 @@
 ** table.unpack, utf8.codepoint, coroutine transfers. Each charges the
 ** deadline's work counter (src/deadline.h, ABI §7) a unit per 16 slots it
 ** asks for. lua.h and lauxlib.h declare both functions with their names in
-** parentheses, which these macros leave alone.
+** parentheses, which these macros leave alone. Their argument is read once
+** (table.unpack passes `++n`).
 */
-#define lua_checkstack(L,n)	(wc_deadline_spend(1 + (n) / 16), lua_checkstack((L), (n)))
-#define luaL_checkstack(L,n,msg)	(wc_deadline_spend(1 + (n) / 16), luaL_checkstack((L), (n), (msg)))
+#define lua_checkstack(L,n) ({ int wc_slots_ = (n); \
+  wc_deadline_spend(1 + wc_slots_ / 16); lua_checkstack((L), wc_slots_); })
+#define luaL_checkstack(L,n,msg) ({ int wc_slots_ = (n); \
+  wc_deadline_spend(1 + wc_slots_ / 16); luaL_checkstack((L), wc_slots_, (msg)); })
