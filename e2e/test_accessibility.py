@@ -20,6 +20,9 @@ def serious_violations(page) -> list[str]:
     """axe's violations of impact serious or critical on the page as it is now, in words."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text())  # through the DevTools protocol: the page's CSP allows no inline script
+    # A control's colours in the middle of a transition (Share fades back in as its request
+    # ends) are neither its old nor its new ones: axe looks once they have settled.
+    page.evaluate("() => Promise.all(document.getAnimations().map((a) => a.finished))")
     result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
     return [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] if isinstance(n["target"][0], str)
             else str(n["target"]) for n in v["nodes"][:5])
