@@ -120,11 +120,8 @@ export class Reader {
   u8() { this.need(1); return this.bytes[this.at++]; }
   u32() { this.need(4); const v = this.view.getUint32(this.at, true); this.at += 4; return v; }
   take(n) {
-    this.need(n);
-    if (n === 0) return NO_BYTES;
-    const b = this.bytes.slice(this.at, this.at + n);
-    this.at += n;
-    return b;
+    const b = this.span(n);
+    return n === 0 ? b : b.slice();
   }
   /** Like take, but the bytes stay where they are: for what is decoded before
    *  the next call into the module can change them. */

@@ -341,6 +341,11 @@ const Big = struct {
     /// Sets `b` to v < 2^53 (in place: the limbs are not copied or cleared).
     fn set(b: *Big, v: u64) void {
         b.len = 0;
+        b.append(v);
+    }
+
+    /// Puts v's limbs above the top one.
+    fn append(b: *Big, v: u64) void {
         var m = v;
         while (m != 0) {
             const qr = divLimb(m);
@@ -358,12 +363,7 @@ const Big = struct {
             limb.* = qr.r;
             carry = qr.q;
         }
-        while (carry != 0) {
-            const qr = divLimb(carry);
-            b.limbs[b.len] = qr.r;
-            b.len += 1;
-            carry = qr.q;
-        }
+        b.append(carry);
     }
 
     /// Multiplies by 2^n (n ≤ 971) in steps of 2^29, the largest power of
