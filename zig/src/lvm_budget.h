@@ -1,6 +1,6 @@
 /*
-** Forced into lvm.c only (build.zig): the instruction budget's counter
-** (sandbox.zig, ABI §3). lvm.c decodes an instruction's opcode with
+** Included right before lvm.c (src/lcore_unit.c): the instruction budget's
+** counter (sandbox.zig, ABI §3). lvm.c decodes an instruction's opcode with
 ** GET_OPCODE once, right before dispatching it, so counting there counts
 ** every instruction of every thread. lopcodes.h is included first so that
 ** lvm.c's own include of it is skipped and this GET_OPCODE stays.

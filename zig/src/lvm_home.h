@@ -1,9 +1,10 @@
 /*
-** Forced into lvm.c only (build.zig): the common write to an external table
-** (`_home.n = _home.n + 1`, ext_table.zig, ABI §9) done by the VM itself,
-** without a call of the proxy's __newindex. lvm.c calls luaT_callTM only
-** there, in luaV_finishset; this header declares it first (ltm.h's guard
-** skips lvm.c's own include) and then sends lvm.c's call to wc_callTM.
+** Included right before lvm.c (src/lcore_unit.c): the common write to an
+** external table (`_home.n = _home.n + 1`, ext_table.zig, ABI §9) done by
+** the VM itself, without a call of the proxy's __newindex. lvm.c calls
+** luaT_callTM only there, in luaV_finishset; this header declares it first
+** (ltm.h's guard skips lvm.c's own include) and then sends lvm.c's call to
+** wc_callTM.
 **
 ** The write is done here only when it is the case ext_table.zig's
 ** storeScalarInPlace handles, and ext_table.zig says so for the table's
