@@ -111,3 +111,18 @@ def test_invalid_code_returns_an_error_code(sb):
     assert r.error.code == -3
     assert r.error.message == "input:1: unexpected symbol near '='"
     assert sb.eval("return 1").values == [1]
+
+
+def test_the_v8_hosts_prime_with_the_eval_of_abi_1_5(sb):
+    # ABI §1.5's eval, line for line in both hosts that run on V8 (lua-host.js for the
+    # browser, _engine_pyodide.py for Pyodide), and harmless: no error, no output.
+    abi = (ROOT / "zig" / "ABI.md").read_text()
+    item = abi.split("5. A host whose WebAssembly is V8's", 1)[1]
+    chunk = item.split("```lua\n", 1)[1].split("```", 1)[0]
+    lines = [line.strip() for line in chunk.strip().splitlines()]
+    assert len(lines) == 3
+    for host in (ROOT / "web" / "lua-host.js", ROOT / "server" / "wasm_compute" / "_engine_pyodide.py"):
+        text = "\n".join(line.strip() for line in host.read_text().splitlines())
+        assert "\n".join(lines) in text, host
+    r = sb.eval("\n".join(lines))
+    assert r.error is None and r.output == "" and r.values == []

@@ -9,8 +9,8 @@
 //   r.values  // [{i: "1"}]     typed JSON, zig/ABI.md §10
 //   lua.store.dump()           // _home as typed JSON
 //
-// A new host runs one short eval of its own (primeCalls, for V8's sake), which
-// no script sees: every eval starts from fresh globals (ABI §1).
+// A new host runs one short eval of its own first (ABI §1.5, for V8's sake),
+// which no script sees: every eval starts from fresh globals (ABI §1).
 //
 // Host functions (ABI §11, host-functions.js) and modules (§12):
 //
@@ -56,7 +56,7 @@ const KEEP_GLOBALS = 1;
 // ABI §2: the buffer's room beyond the largest code and input, which the chunk
 // name, the arguments and the record's own fields share.
 const REQUEST_ROOM_BYTES = 64 * 1024;
-// The eval of LuaHost.primeCalls: seven C functions called from Lua, 300 times.
+// ABI §1.5: the eval that keeps luaV_execute's call of C functions generic in V8.
 const PRIME_CALLS = `for i = 1, 300 do
   local _ = type(i), rawlen("x"), select("#"), rawequal(i, i), math.abs(i), tostring(i), math.max(i, 2)
 end`;
@@ -146,14 +146,8 @@ export class LuaHost {
     this.primeCalls();
   }
 
-  // V8 optimizes luaV_execute with what its one call of a C function (precallC,
-  // inlined into it) has recorded, and inlines the C functions seen there. When
-  // they are the first script's few, that code runs every later script slower:
-  // in one host, `fib` took 0.89 s after `binarytrees` had run first and 0.67 s
-  // after this (bench/tried.md). More kinds than V8 inlines, called often enough
-  // for V8 to record them, keep that call generic from the start. The eval
-  // touches no _home, prints nothing and draws no random number; its result,
-  // even a limit's error, is of no use.
+  // ABI §1.5: an eval of the host's own, for V8; its result, even a limit's
+  // error, is of no use.
   primeCalls() {
     const length = this.prepare(PRIME_CALLS, NO_OPTIONS, performance.now());
     if (typeof length === "number") this.exports.compute(this.buffer, length);

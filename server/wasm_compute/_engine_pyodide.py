@@ -27,6 +27,10 @@ from ._store import MemoryStore
 from ._wire import base64_unless_text, encode_value
 
 _HEADER = struct.Struct("<II")
+# ABI §1.5: the eval that keeps luaV_execute's call of C functions generic in V8.
+_PRIME_CALLS = _abi.encode_request(b"""for i = 1, 300 do
+  local _ = type(i), rawlen("x"), select("#"), rawequal(i, i), math.abs(i), tostring(i), math.max(i, 2)
+end""")
 
 
 class PyodideEngine(BridgeImports):
@@ -78,6 +82,7 @@ class PyodideEngine(BridgeImports):
         # init may have moved the buffer to fit the largest request (ABI §2).
         self._buffer = exports.get_buffer_ptr()
         self.buffer_size = exports.get_buffer_size()
+        self.compute(_PRIME_CALLS)  # ABI §1.5, for V8: its result is of no use
 
     def __del__(self):
         for proxy in getattr(self, "_proxies", ()):
