@@ -87,32 +87,36 @@ def lua_float(x: float) -> str:
     return f"({x.hex()})"
 
 
+def lua_strings(items) -> str:
+    """A Lua table constructor of the items as quoted strings."""
+    return "{" + ",".join(f'"{x}"' for x in items) + "}"
+
+
+def format_each(loop: str, var: str, formats) -> list[str]:
+    """Lua lines that format each value of `loop`'s `var` with each of `formats`."""
+    return [f"{loop} do",
+            f"  for _, f in ipairs({lua_strings(formats)}) do",
+            f"    out[#out + 1] = string.format(f, {var})",
+            "  end",
+            "end"]
+
+
 def script(floats: list[float], integers: list[int]) -> str:
     """A chunk that prints every value in every format, and with tostring, `..`, %q."""
     return "\n".join([
         "local F = {" + ",".join(lua_float(x) for x in floats) + ", 0/0, -(0/0)}",
         "local I = {" + ",".join(str(i) if i != -2 ** 63 else "math.mininteger" for i in integers) + "}",
-        "local FF = {" + ",".join(f'"{f}"' for f in FLOAT_FORMATS) + "}",
-        "local IF = {" + ",".join(f'"{f}"' for f in INTEGER_FORMATS) + "}",
         "local out = {}",
         "for _, x in ipairs(F) do",
         "  out[#out + 1] = tostring(x) .. ' ' .. x .. string.format(' %q', x)",
-        "  for _, f in ipairs(FF) do out[#out + 1] = string.format(f, x) end",
         "end",
+        *format_each("for _, x in ipairs(F)", "x", FLOAT_FORMATS),
         "for _, i in ipairs(I) do",
         "  out[#out + 1] = tostring(i) .. ' ' .. i .. string.format(' %q', i)",
-        "  for _, f in ipairs(IF) do out[#out + 1] = string.format(f, i) end",
         "end",
-        "for _, s in ipairs({" + ",".join(f'"{x}"' for x in STRINGS) + "}) do",
-        "  for _, f in ipairs({" + ",".join(f'"{f}"' for f in STRING_FORMATS) + "}) do",
-        "    out[#out + 1] = string.format(f, s)",
-        "  end",
-        "end",
-        "for c = 0, 127, 3 do",
-        "  for _, f in ipairs({" + ",".join(f'"{f}"' for f in CHAR_FORMATS) + "}) do",
-        "    out[#out + 1] = string.format(f, c)",
-        "  end",
-        "end",
+        *format_each("for _, i in ipairs(I)", "i", INTEGER_FORMATS),
+        *format_each(f"for _, s in ipairs({lua_strings(STRINGS)})", "s", STRING_FORMATS),
+        *format_each("for c = 0, 127, 3", "c", CHAR_FORMATS),
         "io.write(table.concat(out, '\\n'), '\\n')",
     ]) + "\n"
 
@@ -150,7 +154,7 @@ def test_random_doubles_match_python_formatting():
     values = [v for v in values if math.isfinite(v)]
     code = "\n".join([
         "local F = {" + ",".join(lua_float(x) for x in values) + "}",
-        "local FF = {" + ",".join(f'"{f}"' for f in formats) + "}",
+        f"local FF = {lua_strings(formats)}",
         "local out = {}",
         "for _, x in ipairs(F) do for _, f in ipairs(FF) do out[#out + 1] = string.format(f, x) end end",
         "io.write(table.concat(out, '\\n'), '\\n')",
