@@ -3,8 +3,8 @@
 //! "not enough memory" error, identically on every host.
 
 const std = @import("std");
-const c = @import("lua.zig").c;
 const deadline = @import("deadline.zig");
+const small_heap = @import("small_heap.zig");
 
 pub const memory_bytes_max_default: usize = 64 * 1024 * 1024;
 
@@ -19,7 +19,7 @@ pub fn luaAlloc(ud: ?*anyopaque, ptr: ?*anyopaque, osize: usize, nsize: usize) c
     // For a new block Lua passes the object's type in `osize`, not a size.
     const old: usize = if (ptr == null) 0 else osize;
     if (nsize == 0) {
-        c.free(ptr);
+        if (ptr) |p| small_heap.free(p, old);
         std.debug.assert(used >= old);
         used -= old;
         return null;
@@ -27,7 +27,7 @@ pub fn luaAlloc(ud: ?*anyopaque, ptr: ?*anyopaque, osize: usize, nsize: usize) c
     if (nsize > old and nsize - old > memory_bytes_max -| used) return null;
     // Filling what is allocated is work the deadline counts (ABI §7).
     if (nsize > old) deadline.spendBytes(nsize - old);
-    const block = c.realloc(ptr, nsize) orelse return null;
+    const block = (if (ptr) |p| small_heap.resize(p, old, nsize) else small_heap.alloc(nsize)) orelse return null;
     used = used - old + nsize;
     peak = @max(peak, used);
     eval_peak = @max(eval_peak, used);

@@ -43,9 +43,14 @@ static inline void *wc_deadline_memchr (const void *s, int c, size_t n) {
   return memchr(s, c, n);
 }
 
+/* strcoll in the sandbox's only locale, "C", is strcmp (Zig's libc, as
+** glibc's "C"): compared here in one pass that charges for the bytes it
+** scans, rather than a strlen for the charge and a strcmp after it. */
 static inline int wc_deadline_strcoll (const char *a, const char *b) {
-  wc_deadline_bytes(strlen(a));
-  return strcoll(a, b);
+  size_t i = 0;
+  while (a[i] == b[i] && a[i] != '\0') i++;
+  wc_deadline_bytes(i);
+  return (int)(unsigned char)a[i] - (int)(unsigned char)b[i];
 }
 
 #define memcmp(a,b,n)	wc_deadline_memcmp((a), (b), (n))
