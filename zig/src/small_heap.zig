@@ -1,6 +1,6 @@
-//! Lua's small blocks: every block up to `small_bytes_max` bytes, in size
-//! classes 8 bytes apart, carved in allocation order from 64 KiB pages of
-//! their own, and put back on a free list of its class when freed.
+//! Lua's small blocks: every block up to `small_bytes_max` bytes, in a few
+//! size classes, carved in allocation order from 64 KiB pages shared by all
+//! classes, and put back on a free list of its class when freed.
 //!
 //! Why not libc's malloc for these: in wasm it is Zig's WasmAllocator
 //! behind a 16-byte header, with power-of-two classes that each fill pages
@@ -11,6 +11,14 @@
 //! allocated together next to each other, as glibc does, and Lua passes
 //! every block's size back (lua_Alloc's `osize`), so no header is needed.
 //!
+//! A freed block serves only its own class again, as in WasmAllocator, so
+//! memory freed in one class and then wanted in another is new memory. The
+//! classes are few for that reason: a script that frees its blocks of one
+//! size and then allocates as much of the next can hold at most one heap's
+//! worth per class. They step by about 1.5x and fit Lua's own objects: the
+//! hash parts (24 bytes a node) and arrays (16 a value) of each power of
+//! two, a table's 32-byte header.
+//!
 //! Larger blocks, and the rare block that Lua shrinks from large to small
 //! when no small page can be had, stay libc's; which allocator owns a block
 //! is told by its page (`small_pages`), never by its size.
@@ -18,24 +26,38 @@
 const std = @import("std");
 const c = @import("lua.zig").c;
 
+const class_bytes = [_]usize{ 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512 };
 /// The largest block served here; larger ones are libc's.
-pub const small_bytes_max: usize = 512;
-/// Class sizes step by 8 bytes, which is also every block's alignment
-/// (Lua's LUAI_MAXALIGN on wasm32: lua_Number, lua_Integer, pointers).
+pub const small_bytes_max: usize = class_bytes[class_bytes.len - 1];
+/// Every class is a multiple of 8 bytes, which is also every block's
+/// alignment (Lua's LUAI_MAXALIGN on wasm32: lua_Number, lua_Integer,
+/// pointers), and a free block holds the address of the next one.
 const granule_bytes: usize = 8;
-const class_count: usize = small_bytes_max / granule_bytes;
 const page_bytes: usize = 64 * 1024;
 /// Pages of wasm32's whole 4 GiB address space.
 const pages_max: usize = 1 << 16;
 
+/// The class of a block of `8 * i` bytes (rounded up).
+const class_of_granules: [small_bytes_max / granule_bytes + 1]u8 = blk: {
+    var table: [small_bytes_max / granule_bytes + 1]u8 = undefined;
+    var class: usize = 0;
+    for (&table, 0..) |*entry, granules| {
+        while (class_bytes[class] < granules * granule_bytes) class += 1;
+        entry.* = class;
+    }
+    break :blk table;
+};
+
 comptime {
-    std.debug.assert(small_bytes_max % granule_bytes == 0);
-    std.debug.assert(page_bytes % small_bytes_max == 0);
+    for (class_bytes, 0..) |bytes, i| {
+        std.debug.assert(bytes % granule_bytes == 0);
+        std.debug.assert(bytes >= @sizeOf(usize));
+        if (i > 0) std.debug.assert(bytes > class_bytes[i - 1]);
+    }
 }
 
-/// The first free block of each class (0: none); a free block holds the
-/// address of the next one in its first four bytes.
-var free_heads: [class_count + 1]usize = @splat(0);
+/// The first free block of each class (0: none).
+var free_heads: [class_bytes.len]usize = @splat(0);
 /// The unused rest of the page being carved.
 var carve_next: usize = 0;
 var carve_end: usize = 0;
@@ -45,7 +67,7 @@ var small_pages: [pages_max / 32]u32 = @splat(0);
 fn classOf(bytes: usize) usize {
     std.debug.assert(bytes > 0);
     std.debug.assert(bytes <= small_bytes_max);
-    return (bytes + granule_bytes - 1) / granule_bytes;
+    return class_of_granules[(bytes + granule_bytes - 1) / granule_bytes];
 }
 
 fn isSmall(ptr: *anyopaque) bool {
@@ -70,12 +92,13 @@ fn allocSmall(bytes: usize) ?*anyopaque {
 
 /// Kept out of allocSmall, so that the common case stays a few loads: a
 /// page that cannot hold the block leaves its rest on the free list of the
-/// rest's size, and a new page is taken.
+/// largest class it holds, and a new page is taken.
 noinline fn carve(class: usize) ?*anyopaque {
-    const size = class * granule_bytes;
+    const size = class_bytes[class];
     if (carve_end - carve_next < size) {
-        const rest = carve_end - carve_next;
-        if (rest >= granule_bytes) push(rest / granule_bytes, carve_next);
+        var rest = class;
+        while (rest > 0 and class_bytes[rest - 1] > carve_end - carve_next) rest -= 1;
+        if (rest > 0) push(rest - 1, carve_next);
         const first = @wasmMemoryGrow(0, 1);
         if (first < 0) return null;
         const page: usize = @intCast(first);
