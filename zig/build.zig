@@ -17,6 +17,7 @@ pub fn build(b: *std.Build) void {
     mod.addImport("numfmt", b.createModule(.{ .root_source_file = b.path("src/numfmt.zig"), .target = target, .optimize = .ReleaseSmall, .strip = true }));
     mod.addIncludePath(lua_dir);
     mod.addIncludePath(b.path("src"));
+    mod.addCMacro("WC_HEADERS_DIGEST", headersDigest(b));
     const flags = c_flags ++ [_][]const u8{ "-include", "src/sandbox.h" };
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_libs, .flags = &(flags ++ stack_charged) });
     // The core that scripts spend their time in, with the VM that counts its
@@ -89,3 +90,34 @@ const lua_compiler = [_][]const u8{ "llex.c", "lparser.c", "lcode.c", "ldump.c",
 const lua_core_cold = [_][]const u8{ "lctype.c", "lopcodes.c", "lzio.c", "lstate.c", "ldebug.c" };
 
 const lua_libs = [_][]const u8{ "lcorolib.c", "lmathlib.c" };
+
+/// The digest of src/'s headers, a macro of every C file: Zig's cache does not
+/// follow a C file's includes (a change of src/lvm_home.h or src/deadline.h
+/// alone left lua.wasm as it was), so a header's change must change the
+/// compilation itself.
+fn headersDigest(b: *std.Build) []const u8 {
+    const io = b.graph.io;
+    // Zig caches build.zig's configuration too: these say what it read.
+    b.dependOnDirectoryContents(b.path("src"));
+    var dir = b.root.openDir(io, "src", .{ .iterate = true }) catch |e| std.debug.panic("zig/src: {t}", .{e});
+    defer dir.close(io);
+    var names: std.ArrayList([]const u8) = .empty;
+    var it = dir.iterate();
+    while (it.next(io) catch |e| std.debug.panic("zig/src: {t}", .{e})) |entry| {
+        if (std.mem.endsWith(u8, entry.name, ".h")) names.append(b.allocator, b.dupe(entry.name)) catch @panic("out of memory");
+    }
+    std.mem.sort([]const u8, names.items, {}, struct {
+        fn less(_: void, x: []const u8, y: []const u8) bool {
+            return std.mem.lessThan(u8, x, y);
+        }
+    }.less);
+    var digest = std.crypto.hash.sha2.Sha256.init(.{});
+    for (names.items) |name| {
+        b.dependOnFileContents(b.path(b.fmt("src/{s}", .{name})));
+        const text = dir.readFileAlloc(io, name, b.allocator, .unlimited) catch |e| std.debug.panic("zig/src/{s}: {t}", .{ name, e });
+        digest.update(name);
+        digest.update(text);
+    }
+    const bytes = digest.finalResult();
+    return b.fmt("{x}", .{bytes[0..8]});
+}
