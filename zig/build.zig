@@ -18,6 +18,7 @@ pub fn build(b: *std.Build) void {
     mod.addIncludePath(lua_dir);
     mod.addIncludePath(b.path("src"));
     mod.addCMacro("WC_HEADERS_DIGEST", headersDigest(b));
+    mod.addIncludePath(editedUpstream(b));
     const flags = c_flags ++ [_][]const u8{ "-include", "src/sandbox.h" };
     mod.addCSourceFiles(.{ .root = lua_dir, .files = &lua_libs, .flags = &(flags ++ stack_charged) });
     // The core that scripts spend their time in, with the VM that counts its
@@ -89,7 +90,7 @@ const lua_compiler = [_][]const u8{ "llex.c", "lparser.c", "lcode.c", "ldump.c",
 
 const lua_core_cold = [_][]const u8{ "lctype.c", "lopcodes.c", "lzio.c", "lstate.c", "ldebug.c" };
 
-const lua_libs = [_][]const u8{ "lcorolib.c", "lmathlib.c" };
+const lua_libs = [_][]const u8{"lmathlib.c"};
 
 /// The digest of src/'s headers, a macro of every C file: Zig's cache does not
 /// follow a C file's includes (a change of src/lvm_home.h or src/deadline.h
@@ -120,4 +121,81 @@ fn headersDigest(b: *std.Build) []const u8 {
     }
     const bytes = digest.finalResult();
     return b.fmt("{x}", .{bytes[0..8]});
+}
+
+/// One exact-match edit of an upstream file; each `old` must occur exactly once.
+const Edit = struct { file: []const u8, old: []const u8, new: []const u8 };
+
+/// The yields that return instead of throwing (src/lyield.h says when and why).
+const upstream_edits = [_]Edit{
+    .{ .file = "ldo.c", .old =
+    \\    if ((ci->u.c.k = k) != NULL)  /* is there a continuation? */
+    \\      ci->u.c.ctx = ctx;  /* save context */
+    \\    luaD_throw(L, LUA_YIELD);
+    , .new =
+    \\    if ((ci->u.c.k = k) != NULL)  /* is there a continuation? */
+    \\      ci->u.c.ctx = ctx;  /* save context */
+    \\    else if (wc_yield_returns(L))
+    \\      return 0;  /* its callers return up to lua_resume */
+    \\    luaD_throw(L, LUA_YIELD);
+    },
+    .{ .file = "ldo.c", .old =
+    \\  api_checknelems(L, n);
+    \\  luaD_poscall(L, ci, n);
+    \\  return n;
+    , .new =
+    \\  api_checknelems(L, n);
+    \\  if (l_unlikely(L->status == LUA_YIELD))
+    \\    return n;  /* a yield that returned: the call is not over */
+    \\  luaD_poscall(L, ci, n);
+    \\  return n;
+    },
+    .{ .file = "ldo.c", .old =
+    \\  while ((ci = L->ci) != &L->base_ci) {  /* something in the stack */
+    , .new =
+    \\  while ((ci = L->ci) != &L->base_ci && L->status != LUA_YIELD) {
+    },
+    .{ .file = "ldo.c", .old =
+    \\  status = precover(L, status);
+    , .new =
+    \\  status = precover(L, status);
+    \\  if (status == LUA_OK)
+    \\    status = L->status;  /* LUA_YIELD for a yield that returned */
+    },
+    .{ .file = "lvm.c", .old =
+    \\        if ((newci = luaD_precall(L, ra, nresults)) == NULL)
+    \\          updatetrap(ci);  /* C call; nothing else to be done */
+    , .new =
+    \\        if ((newci = luaD_precall(L, ra, nresults)) == NULL) {
+    \\          if (l_unlikely(L->status == LUA_YIELD))
+    \\            return;  /* a yield that returned */
+    \\          updatetrap(ci);  /* C call; nothing else to be done */
+    \\        }
+    },
+    .{ .file = "lvm.c", .old =
+    \\          ci->func.p -= delta;  /* restore 'func' (if vararg) */
+    , .new =
+    \\          if (l_unlikely(L->status == LUA_YIELD))
+    \\            return;  /* a yield that returned */
+    \\          ci->func.p -= delta;  /* restore 'func' (if vararg) */
+    },
+};
+
+/// A folder with upstream's ldo.c and lvm.c as `ldo_wc.c` and `lvm_wc.c`,
+/// with `upstream_edits` applied (src/lcore_unit.c includes them).
+fn editedUpstream(b: *std.Build) std.Build.LazyPath {
+    const io = b.graph.io;
+    const files = b.addWriteFiles();
+    for ([_][]const u8{ "ldo.c", "lvm.c" }) |name| {
+        const path = b.fmt("../lua/lua-5.4.8/{s}", .{name});
+        b.dependOnFileContents(b.path(path));
+        var text: []const u8 = b.root.root_dir.handle.readFileAlloc(io, b.root.joinString(b.allocator, path) catch @panic("out of memory"), b.allocator, .unlimited) catch |e| std.debug.panic("{s}: {t}", .{ path, e });
+        for (upstream_edits) |edit| {
+            if (!std.mem.eql(u8, edit.file, name)) continue;
+            if (std.mem.count(u8, text, edit.old) != 1) std.debug.panic("{s}: an edit's text is not there exactly once:\n{s}", .{ name, edit.old });
+            text = std.mem.replaceOwned(u8, b.allocator, text, edit.old, edit.new) catch @panic("out of memory");
+        }
+        _ = files.add(b.fmt("{s}_wc.c", .{name[0 .. name.len - 2]}), text);
+    }
+    return files.getDirectory();
 }

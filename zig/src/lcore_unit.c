@@ -13,6 +13,12 @@
 ** unit inlines into their loops. Each access charges the deadline's work
 ** counter (src/deadline.h, ABI §7), and so does table.unpack's stack.
 **
+** So is the coroutine library, whose coroutine.yield src/lyield.h must
+** recognize; it is built for size (minsize), which keeps lua.wasm under its
+** size target (bench/README.md) at a cost of ~8% on bench/'s coroutines.
+** ldo.c and lvm.c are upstream's with the few edits of build.zig's
+** upstream_edits (ldo_wc.c, lvm_wc.c), which let that yield return.
+**
 ** lvm.c comes last: its two headers (build.zig used to force them into it
 ** alone) redefine GET_OPCODE, luaT_getvarargs and luaT_callTM for the VM
 ** only, and would change the files that follow them.
@@ -23,13 +29,17 @@
 #include "ltm.c"
 #include "lstring.c"
 #include "ltable.c"
-#include "ldo.c"
+#include "lyield.h"
+#include "ldo_wc.c"
 #include "lapi.c"
 
 #define lua_geti(L,i,n)	(wc_deadline_spend(1), lua_geti(L,i,n))
 #define lua_seti(L,i,n)	(wc_deadline_spend(1), lua_seti(L,i,n))
 #include "deadline_stack.h"
 #include "ltablib.c"
+#pragma clang attribute push (__attribute__((minsize)), apply_to = function)
+#include "lcorolib.c"
+#pragma clang attribute pop
 #undef lua_geti
 #undef lua_seti
 #undef lua_checkstack
@@ -37,4 +47,4 @@
 
 #include "lvm_budget.h"
 #include "lvm_home.h"
-#include "lvm.c"
+#include "lvm_wc.c"
