@@ -186,10 +186,11 @@ const upstream_edits = [_]Edit{
 fn editedUpstream(b: *std.Build) std.Build.LazyPath {
     const io = b.graph.io;
     const files = b.addWriteFiles();
+    var dir = b.root.openDir(io, "../lua/lua-5.4.8", .{}) catch |e| std.debug.panic("lua/lua-5.4.8: {t}", .{e});
+    defer dir.close(io);
     for ([_][]const u8{ "ldo.c", "lvm.c" }) |name| {
-        const path = b.fmt("../lua/lua-5.4.8/{s}", .{name});
-        b.dependOnFileContents(b.path(path));
-        var text: []const u8 = b.root.root_dir.handle.readFileAlloc(io, b.root.joinString(b.allocator, path) catch @panic("out of memory"), b.allocator, .unlimited) catch |e| std.debug.panic("{s}: {t}", .{ path, e });
+        b.dependOnFileContents(b.path(b.fmt("../lua/lua-5.4.8/{s}", .{name})));
+        var text: []const u8 = dir.readFileAlloc(io, name, b.allocator, .unlimited) catch |e| std.debug.panic("lua/lua-5.4.8/{s}: {t}", .{ name, e });
         for (upstream_edits) |edit| {
             if (!std.mem.eql(u8, edit.file, name)) continue;
             if (std.mem.count(u8, text, edit.old) != 1) std.debug.panic("{s}: an edit's text is not there exactly once:\n{s}", .{ name, edit.old });
