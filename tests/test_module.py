@@ -52,8 +52,10 @@ def test_init_buffers_and_compute_through_the_raw_abi(sb):
                + struct.pack("<I", 0) + struct.pack("<I", 0) + struct.pack("<I", 0))
     status, record = engine.compute(request)
     assert status == 0
+    # ABI §4: the record's head of 40 bytes starts with the output's length, and the
+    # output follows the head.
     out_len = struct.unpack_from("<I", record)[0]
-    assert record[4:4 + out_len] == b"raw\n"
+    assert record[40:40 + out_len] == b"raw\n"
 
 
 def test_init_returns_zero_and_compute_before_init_is_null_state():

@@ -189,7 +189,21 @@ def test_a_result_record_cut_short_or_with_bytes_left_over_is_malformed():
         _abi.parse_record(status, data + b"\0")
 
 
+def test_a_result_record_whose_values_do_not_fill_their_bytes_is_malformed():
+    with Sandbox() as sb:
+        status, data = sb._engine.compute(record(b"return 1, 'two'"))
+    head = struct.Struct("<IIIIII")
+    n_output, n_stderr, count, n_values, n_message, n_traceback = head.unpack_from(data)
+    assert count == 2
+    # One value fewer than the bytes hold; one more than they hold.
+    for fewer_or_more in (1, 3):
+        bad = head.pack(n_output, n_stderr, fewer_or_more, n_values, n_message, n_traceback) + data[head.size:]
+        with pytest.raises(_abi.MalformedError, match="trailing bytes after the values" if fewer_or_more == 1
+                           else "record ends early"):
+            _abi.parse_record(status, bad)
+
+
 def test_an_eval_with_every_default_sends_the_record_the_long_form_makes():
-    assert _abi.encode_request(b"return 1") == record(b"return 1")
+    assert _abi.encode_request(b"return 1") == _abi.encode_plain(b"return 1") == record(b"return 1")
     assert _abi.encode_request(b"x", keep_globals=True) == record(b"x", flags=1)
     assert _abi.encode_request(b"x", name=b"n", args=[b"a"]) == record(b"x", name=b"n", args=[b"a"])

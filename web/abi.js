@@ -236,23 +236,36 @@ export function modulesOf(modules, what = "modules") {
   return out;
 }
 
+/** ABI §4: the result record's head, six lengths and the statistics. */
+const RECORD_HEAD_BYTES = 40;
+
 /** The result record of ABI §4 at memory[ptr, ptr + len) (`words` a DataView
  *  of memory). output and stderr are views into memory: they are valid until
  *  the next call into the module, as the record is. */
 export function parseRecord(status, memory, words, ptr, len) {
   const r = new Reader(memory, ptr, ptr + len, words);
-  const output = r.span(r.u32());
-  const stderr = r.span(r.u32());
-  const count = r.u32();
+  r.need(RECORD_HEAD_BYTES);
+  const nOutput = words.getUint32(ptr, true);
+  const nStderr = words.getUint32(ptr + 4, true);
+  const count = words.getUint32(ptr + 8, true);
+  const nValues = words.getUint32(ptr + 12, true);
+  const nMessage = words.getUint32(ptr + 16, true);
+  const nTraceback = words.getUint32(ptr + 20, true);
+  const instructions = Number(words.getBigUint64(ptr + 24, true));
+  const heapUsed = words.getUint32(ptr + 32, true);
+  const heapPeak = words.getUint32(ptr + 36, true);
+  const size = RECORD_HEAD_BYTES + nOutput + nStderr + nValues + nMessage + nTraceback;
+  if (size !== len) throw new MalformedError(size > len ? "record ends early" : "trailing bytes after the record");
+  r.at += RECORD_HEAD_BYTES;
+  const output = r.span(nOutput);
+  const stderr = r.span(nStderr);
+  const v = new Reader(memory, r.at, r.at + nValues, words);
   const values = [];
-  for (let i = 0; i < count; i++) values.push(r.value());
-  const message = r.text(r.u32());
-  const traceback = r.text(r.u32());
-  r.need(16);
-  const instructions = Number(words.getBigUint64(r.at, true));
-  const heapUsed = words.getUint32(r.at + 8, true);
-  const heapPeak = words.getUint32(r.at + 12, true);
-  if (r.at + 16 !== r.end) throw new MalformedError("trailing bytes after the record");
+  for (let i = 0; i < count; i++) values.push(v.value());
+  if (v.at !== v.end) throw new MalformedError("trailing bytes after the values");
+  r.span(nValues);
+  const message = r.text(nMessage);
+  const traceback = r.text(nTraceback);
   return { status, output, stderr, values, message, traceback, instructions, heapUsed, heapPeak };
 }
 

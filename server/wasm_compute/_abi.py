@@ -35,7 +35,10 @@ _F64 = struct.Struct("<d")
 _U32 = struct.Struct("<I")
 _LIMITS = struct.Struct("<QQIIqII")
 _STATS = struct.Struct("<IIII")
-_TAIL = struct.Struct("<QII")
+# ABI §4: the result record's head.
+_RECORD_HEAD = struct.Struct("<IIIIIIQII")
+_unpack_head = _RECORD_HEAD.unpack_from
+_unpack_i64 = _I64.unpack_from
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,7 @@ def encode_request(code: bytes, *, name: bytes = b"", stdin: bytes = b"", args=(
     modules ((name, source) pairs of bytes)."""
     flags = FLAG_KEEP_GLOBALS if keep_globals else 0
     if not (name or stdin or args or modules):
-        # The common eval, `sb.eval(code)`, in one concatenation.
-        return _PLAIN_HEAD.pack(flags, 0, len(code)) + code + _PLAIN_TAIL
+        return encode_plain(code, flags)
     parts = [_U32.pack(flags)]
     for field in (name, code, stdin):
         parts.append(_U32.pack(len(field)))
@@ -92,6 +94,12 @@ def encode_request(code: bytes, *, name: bytes = b"", stdin: bytes = b"", args=(
     for module_name, source in modules:
         parts.extend((_U32.pack(len(module_name)), module_name, _U32.pack(len(source)), source))
     return b"".join(parts)
+
+
+def encode_plain(code: bytes, flags: int = 0) -> bytes:
+    """A request with no name, input, arguments or modules, as the common eval,
+    `sb.eval(code)`, sends it: in one concatenation."""
+    return _PLAIN_HEAD.pack(flags, 0, len(code)) + code + _PLAIN_TAIL
 
 
 class LuaObject(str):
@@ -224,36 +232,30 @@ class RawResult(NamedTuple):
 
 
 def parse_record(status: int, data: bytes) -> RawResult:
-    # Offsets into `data` rather than a Reader: a small eval's record is read in a
-    # fifth of the time. A length past the end makes the next unpack_from fail.
+    """The result record (ABI §4): its head says where each part is."""
     try:
-        at = 4 + _U32.unpack_from(data, 0)[0]
-        output = data[4:at]
-        end = at + 4 + _U32.unpack_from(data, at)[0]
-        stderr = data[at + 4:end]
-        count = _U32.unpack_from(data, end)[0]
-        at = end + 4
-        values = []
-        for _ in range(count):
-            # An integer, the most common value, is read here; the Reader reads the rest.
-            if data[at] == T_INT:
-                values.append(_I64.unpack_from(data, at + 1)[0])
-                at += 1 + _I64.size
-            else:
-                r = Reader(data, at)
-                values.append(r.value())
-                at = r.at
-        end = at + 4 + _U32.unpack_from(data, at)[0]
-        message = data[at + 4:end]
-        at = end + 4 + _U32.unpack_from(data, end)[0]
-        traceback = data[end + 4:at]
-        instructions, heap_used, heap_peak = _TAIL.unpack_from(data, at)
-    except (struct.error, IndexError):
+        (n_output, n_stderr, count, n_values, n_message, n_traceback, instructions, heap_used,
+         heap_peak) = _unpack_head(data)
+    except struct.error:
         raise MalformedError("record ends early") from None
-    if at + _TAIL.size != len(data):
-        raise MalformedError("trailing bytes after the record")
+    stderr_at = _RECORD_HEAD.size + n_output
+    values_at = stderr_at + n_stderr
+    message_at = values_at + n_values
+    traceback_at = message_at + n_message
+    end = traceback_at + n_traceback
+    if end != len(data):
+        raise MalformedError("record ends early" if end > len(data) else "trailing bytes after the record")
+    if count == 1 and n_values == 1 + _I64.size and data[values_at] == T_INT:
+        # One integer, the most common result, without a Reader.
+        values = [_unpack_i64(data, values_at + 1)[0]]
+    else:
+        r = Reader(memoryview(data)[:message_at], values_at)
+        values = [r.value() for _ in range(count)]
+        if r.at != message_at:
+            raise MalformedError("trailing bytes after the values")
     # tuple.__new__ skips the named tuple's own __new__, a Python function.
-    return _new_tuple(RawResult, (status, output, stderr, values, message, traceback, instructions, heap_used,
+    return _new_tuple(RawResult, (status, data[_RECORD_HEAD.size:stderr_at], data[stderr_at:values_at], values,
+                                  data[message_at:traceback_at], data[traceback_at:end], instructions, heap_used,
                                   heap_peak))
 
 

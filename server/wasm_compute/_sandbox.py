@@ -181,7 +181,9 @@ class Sandbox:
             modules = self._modules if modules is None else {**self._modules, **_modules(modules, "modules")}
         if self._eval_thread == threading.get_ident():  # _check_not_inside, inline
             raise RuntimeError("a host function cannot use the Sandbox that called it")
-        with self._lock:
+        # acquire and release rather than `with`: a third of the time, in a call of ~10 µs.
+        self._lock.acquire()
+        try:
             if self._closed:
                 raise SandboxClosed("this Sandbox is closed")
             # The module refuses these too (ABI §2); refusing here first keeps an
@@ -193,7 +195,7 @@ class Sandbox:
                 request = _abi.encode_request(code, name=name, stdin=stdin, args=args, keep_globals=keep_globals,
                                               modules=list(modules.items()))
             else:
-                request = _abi.encode_request(code)
+                request = _abi.encode_plain(code)
             if len(request) > self._engine.buffer_size:
                 return Result(error=error_for(
                     _abi.ERROR_INVALID_SIZE,
@@ -204,6 +206,8 @@ class Sandbox:
                 return self._run(request)
             finally:
                 self._eval_thread = None
+        finally:
+            self._lock.release()
 
     def _too_large(self, code_bytes: int, stdin_bytes: int, with_modules: bool) -> Result:
         for what, size, limit in (("code and its modules" if with_modules else "code", code_bytes,
@@ -237,7 +241,7 @@ class Sandbox:
             raise RuntimeError("a host function cannot use the Sandbox that called it")
 
     def _run(self, request: bytes) -> Result:
-        started = time.perf_counter()
+        started = time.perf_counter_ns()
         try:
             status, record = self._engine.compute(request)
         except TimeoutError:
@@ -257,18 +261,16 @@ class Sandbox:
             if failure[0] != _abi.ERROR_STORE_FAILED:
                 raise
             return self._lost(*failure, started)
-        raw = _abi.parse_record(status, record)
-        elapsed = (time.perf_counter() - started) * 1000
-        stats = frozen(Stats, {"instructions": raw.instructions, "heap_used": raw.heap_used,
-                               "heap_peak": raw.heap_peak, "elapsed_ms": round(elapsed, 3)})
+        (_, output, stderr, raw_values, message, traceback, instructions, heap_used,
+         heap_peak) = _abi.parse_record(status, record)
+        stats = frozen(Stats, {"instructions": instructions, "heap_used": heap_used, "heap_peak": heap_peak,
+                               "elapsed_ms": _elapsed_ms(started)})
         error = None
         if status != _abi.SUCCESS:
-            error = error_for(status, raw.message.decode("utf-8", "replace"),
-                              raw.traceback.decode("utf-8", "replace"))
-        raw_values = raw.values
+            error = error_for(status, message.decode("utf-8", "replace"), traceback.decode("utf-8", "replace"))
         values = list(map(_abi.to_python, raw_values)) if raw_values else []
-        return frozen(Result, {"output_bytes": raw.output, "values": values, "error": error, "stats": stats,
-                               "raw_values": raw_values, "stderr_bytes": raw.stderr})
+        return frozen(Result, {"output_bytes": output, "values": values, "error": error, "stats": stats,
+                               "raw_values": raw_values, "stderr_bytes": stderr})
 
     def _bridge_failure(self, exc: Exception) -> tuple[int, str]:
         from ._store import StoreError
@@ -279,12 +281,11 @@ class Sandbox:
             return _abi.ERROR_STORE_FAILED, f"the _home store failed: {cause}"
         return _abi.ERROR_TRAP, f"the sandbox crashed and was restarted: {exc}"
 
-    def _lost(self, code: int, message: str, started: float) -> Result:
+    def _lost(self, code: int, message: str, started: int) -> Result:
         """The instance stopped mid-eval: drop its writes and replace it."""
         self._bridge.finish(committed=False)
         self._engine = self._new_engine()
-        elapsed = (time.perf_counter() - started) * 1000
-        return Result(error=error_for(code, message), stats=Stats(elapsed_ms=round(elapsed, 3)))
+        return Result(error=error_for(code, message), stats=Stats(elapsed_ms=_elapsed_ms(started)))
 
     def memory_stats(self) -> dict:
         """ABI §2.1: heap_used, heap_total, heap_peak, gc_count."""
@@ -316,6 +317,12 @@ class Sandbox:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _elapsed_ms(started_ns: int) -> float:
+    """Milliseconds since `started_ns` (`time.perf_counter_ns`), to the microsecond: what
+    `round(ms, 3)` gives, in a quarter of its time."""
+    return (time.perf_counter_ns() - started_ns + 500) // 1000 / 1000
 
 
 class HomeView(Mapping):

@@ -94,16 +94,23 @@ pub const Stats = struct {
     heap_peak: u32,
 };
 
-/// Writes the whole record; the values were encoded before.
+/// ABI §4: the record's head, six lengths and the statistics.
+const head_bytes = 40;
+
+/// Writes the whole record, its head first; the values were encoded before.
 pub fn build(out: []const u8, err_out: []const u8, message: []const u8, traceback: []const u8, stats: Stats) error{OutOfMemory}!void {
     record.clear();
-    try record.putString(out);
-    try record.putString(err_out);
-    try record.putInt(u32, value_count);
-    try record.put(values.list.items);
-    try record.putString(message);
-    try record.putString(traceback);
-    try record.putInt(u64, stats.instructions);
-    try record.putInt(u32, stats.heap_used);
-    try record.putInt(u32, stats.heap_peak);
+    const parts = [_][]const u8{ out, err_out, values.list.items, message, traceback };
+    var head: [head_bytes]u8 = undefined;
+    std.mem.writeInt(u32, head[0..4], @intCast(out.len), .little);
+    std.mem.writeInt(u32, head[4..8], @intCast(err_out.len), .little);
+    std.mem.writeInt(u32, head[8..12], value_count, .little);
+    std.mem.writeInt(u32, head[12..16], @intCast(values.list.items.len), .little);
+    std.mem.writeInt(u32, head[16..20], @intCast(message.len), .little);
+    std.mem.writeInt(u32, head[20..24], @intCast(traceback.len), .little);
+    std.mem.writeInt(u64, head[24..32], stats.instructions, .little);
+    std.mem.writeInt(u32, head[32..36], stats.heap_used, .little);
+    std.mem.writeInt(u32, head[36..40], stats.heap_peak, .little);
+    try record.put(&head);
+    for (parts) |part| try record.put(part);
 }

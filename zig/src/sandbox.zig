@@ -213,20 +213,13 @@ pub fn restore(L: *lua.State) void {
     const t = pristine + 1;
     const copy = pristine + 2;
     const slots: c.lua_Integer = @intCast(c.lua_rawlen(L, pristine));
-    var slot: c.lua_Integer = 0;
-    while (slot < slots) : (slot += slots_per_table) {
+    // A table whose slots hold the bytes they held after the last restore
+    // needs nothing: most libraries, in most evals (src/lrestore.c).
+    var slot = c.wc_first_changed(L, pristine, g, 0, slots);
+    while (slot < slots) : (slot = c.wc_first_changed(L, pristine, g, slot + slots_per_table, slots)) {
         _ = c.lua_rawgeti(L, pristine, slot + 1);
         _ = c.lua_rawgeti(L, pristine, slot + 2);
-        _ = c.lua_rawgeti(L, pristine, slot + 3);
-        // A table whose slots hold the bytes they held after the last restore
-        // needs nothing: most libraries, in most evals (src/lrestore.c).
-        if (c.wc_table_unchanged(L, t, -1) == 0) restoreFields(L, t, copy, pristine, slot + 3);
-        // None has a metatable but `_G`, whose own is put back below.
-        if (c.lua_rawequal(L, t, g) == 0 and c.lua_getmetatable(L, t) != 0) {
-            lua.pop(L, 1);
-            c.lua_pushnil(L);
-            _ = c.lua_setmetatable(L, t);
-        }
+        restoreFields(L, t, copy, pristine, slot + 3);
         c.lua_settop(L, pristine);
     }
     lua.pop(L, 1);
