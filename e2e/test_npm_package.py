@@ -47,7 +47,7 @@ async function main() {
   const worker = await client.run('_home.seen = true print("in a worker", #arg) return 6 * 7', { args: ["x"] });
   const failed = await client.run('error("boom")', { name: "w.lua" });
   return { direct, called: called.values, home: store.dump(), looping: looping.error.code === STATUS.INSTRUCTION_LIMIT,
-           worker, failed: failed.error.message };
+           worker, failed: failed.error.message, memory: lua.memoryStats() };
 }
 
 main().then((r) => { window.results = r; }, (e) => { window.results = { failure: String(e?.stack ?? e) }; });
@@ -91,7 +91,8 @@ export async function use(): Promise<string> {
   const error: LuaError | null = r.error;
   const code: number = error?.code ?? STATUS.SUCCESS;
   const home: HomeSnapshot = lua.store.dump();
-  const stats = lua.memoryStats().heap_used + r.stats.instructions + DEFAULT_LIMITS.codeBytesMax;
+  const stats = lua.memoryStats().heap_used + lua.memoryStats().memory_bytes + r.stats.instructions
+    + DEFAULT_LIMITS.codeBytesMax;
   lua.collectGarbage();
 
   const client = new LuaClient({ storageKey: "k", timeoutMs: 100, options: { limits: { instructionsMax: 10 } },
@@ -248,6 +249,8 @@ def test_a_bundled_page_runs_scripts(browser, site):
         assert results["called"] == [{"i": "900"}]
         assert results["home"] == {"t": [["n", {"i": "42"}]]}
         assert results["looping"] is True
+        memory = results["memory"]
+        assert memory["memory_bytes"] % 65536 == 0 and memory["heap_used"] < memory["memory_bytes"], memory
         worker = results["worker"]
         assert (worker["error"], worker["output"], worker["values"]) == (None, "in a worker\t1\n", [{"i": "42"}])
         assert (worker["engine"], worker["home"]) == ("browser", {"t": [["seen", True]]})

@@ -90,6 +90,9 @@ def test_memory_stats_and_run_gc(sb):
     assert after["gc_count"] == before["gc_count"] + 1
     # The eval's garbage is gone: the heap is back near where it started.
     assert after["heap_used"] < before["heap_used"] + 64 * 1024
+    # The memory it took stays with the instance: wasm memory never shrinks.
+    assert before["memory_bytes"] % 65536 == 0
+    assert before["heap_used"] < before["memory_bytes"] < after["memory_bytes"]
 
 
 def test_lua_executes_and_output_is_captured(sb):

@@ -395,11 +395,13 @@ export class LuaHost {
     };
   }
 
-  /** ABI §2.1 */
+  /** ABI §2.1, and memory_bytes: the size of the instance's linear memory. */
   memoryStats() {
     this.exports.get_memory_stats(this.buffer);
-    const v = new DataView(this.exports.memory.buffer, this.buffer, 16);
-    return { heap_used: v.getUint32(0, true), heap_total: v.getUint32(4, true), heap_peak: v.getUint32(8, true), gc_count: v.getUint32(12, true) };
+    const memory = this.exports.memory.buffer;
+    const v = new DataView(memory, this.buffer, 16);
+    return { heap_used: v.getUint32(0, true), heap_total: v.getUint32(4, true), heap_peak: v.getUint32(8, true), gc_count: v.getUint32(12, true),
+             memory_bytes: memory.byteLength };
   }
 
   collectGarbage() { this.exports.run_gc(); }

@@ -140,7 +140,9 @@ class PyodideEngine(BridgeImports):
 
     def memory_stats(self) -> dict:
         self._stats(self._buffer)
-        return _abi.parse_memory_stats(self._read(self._buffer, _abi.STATS_SIZE))
+        stats = _abi.parse_memory_stats(self._read(self._buffer, _abi.STATS_SIZE))
+        stats["memory_bytes"] = self._memory.buffer.byteLength
+        return stats
 
     def run_gc(self) -> None:
         self._gc()

@@ -282,7 +282,9 @@ class WasmtimeEngine(BridgeImports):
     def memory_stats(self) -> dict:
         self._stats(self._store, self._buffer)
         self._memory_seen()
-        return _abi.parse_memory_stats(self._read(self._buffer, _abi.STATS_SIZE))
+        stats = _abi.parse_memory_stats(self._read(self._buffer, _abi.STATS_SIZE))
+        stats["memory_bytes"] = self._memory_size
+        return stats
 
     def run_gc(self) -> None:
         self._gc(self._store)

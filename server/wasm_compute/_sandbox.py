@@ -288,7 +288,8 @@ class Sandbox:
         return Result(error=error_for(code, message), stats=Stats(elapsed_ms=_elapsed_ms(started)))
 
     def memory_stats(self) -> dict:
-        """ABI §2.1: heap_used, heap_total, heap_peak, gc_count."""
+        """ABI §2.1: heap_used, heap_total, heap_peak, gc_count, and memory_bytes, the size of
+        the instance's linear memory (it grows, and never shrinks)."""
         self._check_not_inside()
         with self._lock:
             self._check_open()

@@ -213,6 +213,8 @@ export interface MemoryStats {
   heap_total: number;
   heap_peak: number;
   gc_count: number;
+  /** The size of the instance's linear memory: it grows, and never shrinks. */
+  memory_bytes: number;
 }
 
 /** One instance of lua.wasm; `_home` lives in its `store`. */
