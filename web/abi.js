@@ -263,7 +263,8 @@ export function parseRecord(status, memory, words, ptr, len) {
   const values = [];
   for (let i = 0; i < count; i++) values.push(v.value());
   if (v.at !== v.end) throw new MalformedError("trailing bytes after the values");
-  r.span(nValues);
+  r.need(nValues);
+  r.at += nValues;
   const message = r.text(nMessage);
   const traceback = r.text(nTraceback);
   return { status, output, stderr, values, message, traceback, instructions, heapUsed, heapPeak };
