@@ -134,17 +134,19 @@ static int unchanged (Table *t, const char *s) {
 }
 
 /* The slot of the first table, from slot 'from' on, of the pristine record at
-** 'pi' (sandbox.zig: a table, its copy and its snapshot, a slot each) that is
+** 'pi' (sandbox.zig: 'step' slots a table, the table, its copy and its snapshot
+** first) that is
 ** not as its snapshot says, or 'n', the record's length, when there is none.
 ** On the way it takes away the metatable the eval gave to any of them but `_G`
 ** (at 'gi'), whose own the restore puts back. Through the API this walk cost
 ** more than the rest of the restore of an eval that changed nothing. */
-lua_Integer wc_first_changed (lua_State *L, int pi, int gi, lua_Integer from, lua_Integer n) {
+lua_Integer wc_first_changed (lua_State *L, int pi, int gi, lua_Integer from, lua_Integer step,
+                              lua_Integer n) {
   Table *pristine = (Table *)lua_topointer(L, pi);
   Table *g = (Table *)lua_topointer(L, gi);
   lua_Integer slot;
   lua_assert(lua_type(L, pi) == LUA_TTABLE && lua_type(L, gi) == LUA_TTABLE);
-  for (slot = from; slot < n; slot += 3) {
+  for (slot = from; slot < n; slot += step) {
     const TValue *tv = luaH_getint(pristine, slot + 1);
     const TValue *sv = luaH_getint(pristine, slot + 3);
     Table *t;

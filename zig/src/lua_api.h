@@ -21,5 +21,5 @@ void wc_ext_enter(lua_State *L);
 void wc_ext_leave(lua_State *L);
 lua_Integer wc_restore_fields(lua_State *L, int ti, int ci);
 int wc_table_snapshot(lua_State *L, int ti, int si);
-lua_Integer wc_first_changed(lua_State *L, int pi, int gi, lua_Integer from, lua_Integer n);
+lua_Integer wc_first_changed(lua_State *L, int pi, int gi, lua_Integer from, lua_Integer step, lua_Integer n);
 void wc_clear_field(lua_State *L, int ti, const char *name);

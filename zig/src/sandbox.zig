@@ -215,8 +215,8 @@ pub fn restore(L: *lua.State) void {
     const slots: c.lua_Integer = @intCast(c.lua_rawlen(L, pristine));
     // A table whose slots hold the bytes they held after the last restore
     // needs nothing: most libraries, in most evals (src/lrestore.c).
-    var slot = c.wc_first_changed(L, pristine, g, 0, slots);
-    while (slot < slots) : (slot = c.wc_first_changed(L, pristine, g, slot + slots_per_table, slots)) {
+    var slot = c.wc_first_changed(L, pristine, g, 0, slots_per_table, slots);
+    while (slot < slots) : (slot = c.wc_first_changed(L, pristine, g, slot + slots_per_table, slots_per_table, slots)) {
         _ = c.lua_rawgeti(L, pristine, slot + 1);
         _ = c.lua_rawgeti(L, pristine, slot + 2);
         restoreFields(L, t, copy, pristine, slot + 3);
